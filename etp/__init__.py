@@ -1,0 +1,26 @@
+"""ETP 1.2 for Python: an Avro codec, sans-I/O sessions, a client and a WITSML store server."""
+
+from etp.errors import (
+    ConnectionClosed,
+    DecodeError,
+    EncodeError,
+    ErrorCode,
+    EtpError,
+    ProtocolError,
+    RequestTimeout,
+    SessionError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConnectionClosed",
+    "DecodeError",
+    "EncodeError",
+    "ErrorCode",
+    "EtpError",
+    "ProtocolError",
+    "RequestTimeout",
+    "SessionError",
+    "__version__",
+]

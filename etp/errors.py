@@ -1,0 +1,120 @@
+"""The etp error hierarchy and the standard ETP 1.2 error codes.
+
+::
+
+    EtpError
+    ├── DecodeError          bytes that are not a valid ETP message (carries offset and reason)
+    ├── EncodeError          a message that cannot be encoded (wrong type, over the size limit)
+    ├── ProtocolError        a ProtocolException from the peer, or one we raise to send (code + message)
+    │   └── ...              one error per key of a map request is a ProtocolError too
+    ├── SessionError         the session is not in a state that allows the operation
+    ├── ConnectionClosed     the WebSocket closed; pending requests fail with it
+    └── RequestTimeout       no answer within ResponseTimeoutPeriod
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.IntEnum):
+    """Standard ETP 1.2 error codes (``ErrorInfo.code``)."""
+
+    ENOROLE = 1
+    ENOSUPPORTEDPROTOCOLS = 2
+    EINVALID_MESSAGETYPE = 3
+    EUNSUPPORTED_PROTOCOL = 4
+    EINVALID_ARGUMENT = 5
+    EREQUEST_DENIED = 6
+    ENOTSUPPORTED = 7
+    EINVALID_STATE = 8
+    EINVALID_URI = 9
+    EAUTHORIZATION_EXPIRED = 10
+    ENOT_FOUND = 11
+    ELIMIT_EXCEEDED = 12
+    ECOMPRESSION_NOTSUPPORTED = 13
+    EINVALID_OBJECT = 14
+    EMAX_TRANSACTIONS_EXCEEDED = 15
+    EDATAOBJECTTYPE_NOTSUPPORTED = 16
+    EMAXSIZE_EXCEEDED = 17
+    EMULTIPART_CANCELLED = 18
+    EINVALID_MESSAGE = 19
+    EINVALID_INDEXKIND = 20
+    ENOSUPPORTEDFORMATS = 21
+    EREQUESTUUID_REJECTED = 22
+    EUPDATEGROWINGOBJECT_DENIED = 23
+    EBACKPRESSURE_LIMIT_EXCEEDED = 24
+    EBACKPRESSURE_WARNING = 25
+    ETIMED_OUT = 26
+    EAUTHORIZATION_REQUIRED = 27
+    EAUTHORIZATION_EXPIRING = 28
+    ENOSUPPORTEDDATAOBJECTTYPES = 29
+    ERESPONSECOUNT_EXCEEDED = 30
+    EINVALID_APPEND = 31
+    EINVALID_OPERATION = 32
+    EINVALID_CHANNELID = 1002
+    EUNSUPPORTED_OBJECT = 4001
+    ENOCASCADE_DELETE = 4003
+    EPLURAL_OBJECT = 4004
+    EGROWING_PORTION_IGNORED = 4005
+    ERETENTION_PERIOD_EXCEEDED = 5001
+    ENOTGROWINGOBJECT = 6001
+
+
+class EtpError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DecodeError(EtpError):
+    """Bytes that are not a valid ETP message: truncated, garbage, or not matching the schema."""
+
+    def __init__(self, reason: str, *, offset: int | None = None, what: str | None = None) -> None:
+        self.reason = reason
+        self.offset = offset
+        self.what = what
+        where = []
+        if what:
+            where.append(what)
+        if offset is not None:
+            where.append(f"at byte {offset}")
+        super().__init__(f"{' '.join(where)}: {reason}" if where else reason)
+
+
+class EncodeError(EtpError, ValueError):
+    """A message that cannot be encoded: a value of the wrong type, or over the size limit."""
+
+
+class ProtocolError(EtpError):
+    """An ETP ProtocolException: received from the peer, or raised by a handler to be sent.
+
+    ``code`` is an :class:`ErrorCode` when the number is standard, else the raw int.
+    """
+
+    def __init__(self, code: ErrorCode | int, message: str = "", *, key: str | None = None) -> None:
+        try:
+            code = ErrorCode(code)
+        except ValueError:
+            pass
+        self.code = code
+        self.message = message
+        self.key = key
+        name = code.name if isinstance(code, ErrorCode) else str(int(code))
+        prefix = f"[{key}] " if key is not None else ""
+        super().__init__(f"{prefix}{name} ({int(code)}): {message}" if message else f"{prefix}{name}")
+
+
+class SessionError(EtpError):
+    """The session is not in a state that allows this (not open yet, already closed...)."""
+
+
+class ConnectionClosed(EtpError):
+    """The connection to the peer is gone; every pending request fails with this."""
+
+    def __init__(self, reason: str = "", *, code: int | None = None) -> None:
+        self.reason = reason
+        self.code = code
+        super().__init__(f"connection closed ({code}): {reason}" if code else f"connection closed: {reason}")
+
+
+class RequestTimeout(EtpError, TimeoutError):
+    """No complete answer arrived within the response timeout."""
