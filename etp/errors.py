@@ -5,7 +5,7 @@
     EtpError
     ├── DecodeError          bytes that are not a valid ETP message (carries offset and reason)
     ├── EncodeError          a message that cannot be encoded (wrong type, over the size limit)
-    ├── ProtocolError        a ProtocolException from the peer, or one we raise to send (code + message)
+    ├── ProtocolError        a ProtocolException received, or raised to be sent (code, message)
     │   └── ...              one error per key of a map request is a ProtocolError too
     ├── SessionError         the session is not in a state that allows the operation
     ├── ConnectionClosed     the WebSocket closed; pending requests fail with it
@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 
 
@@ -91,16 +92,15 @@ class ProtocolError(EtpError):
     """
 
     def __init__(self, code: ErrorCode | int, message: str = "", *, key: str | None = None) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             code = ErrorCode(code)
-        except ValueError:
-            pass
         self.code = code
         self.message = message
         self.key = key
         name = code.name if isinstance(code, ErrorCode) else str(int(code))
         prefix = f"[{key}] " if key is not None else ""
-        super().__init__(f"{prefix}{name} ({int(code)}): {message}" if message else f"{prefix}{name}")
+        text = f"{prefix}{name} ({int(code)})"
+        super().__init__(f"{text}: {message}" if message else text)
 
 
 class SessionError(EtpError):
@@ -113,7 +113,8 @@ class ConnectionClosed(EtpError):
     def __init__(self, reason: str = "", *, code: int | None = None) -> None:
         self.reason = reason
         self.code = code
-        super().__init__(f"connection closed ({code}): {reason}" if code else f"connection closed: {reason}")
+        status = f" ({code})" if code else ""
+        super().__init__(f"connection closed{status}: {reason}")
 
 
 class RequestTimeout(EtpError, TimeoutError):

@@ -12,7 +12,13 @@ WITSML_REF = SHARED / "reference" / "witsml"
 ETP_REF = SHARED / "reference" / "etp"
 INTEROP = SHARED / "interop"
 OFFICIAL_XSD_20 = (
-    WITSML_REF / "xsd-2.0" / "energyml" / "data" / "witsml" / "v2.0" / "xsd_schemas"
+    WITSML_REF
+    / "xsd-2.0"
+    / "energyml"
+    / "data"
+    / "witsml"
+    / "v2.0"
+    / "xsd_schemas"
     / "WitsmlAllObjects.xsd"
 )
 

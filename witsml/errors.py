@@ -90,7 +90,7 @@ class ConversionError(ParseError):
 
 
 class BulkDataError(ParseError):
-    """The ChannelSet bulk data (``Data/Data``) is not valid row data for its indexes and channels."""
+    """The ChannelSet bulk data (``Data/Data``) does not match its indexes and channels."""
 
 
 class ValidationError(WitsmlError):

@@ -34,8 +34,10 @@ class Finding:
         where = f"line {self.line}" if self.line is not None else ""
         if self.path:
             where = f"{where}, {self.path}" if where else self.path
-        return f"{self.severity.value}: {where}: {self.message}" if where else (
-            f"{self.severity.value}: {self.message}"
+        return (
+            f"{self.severity.value}: {where}: {self.message}"
+            if where
+            else (f"{self.severity.value}: {self.message}")
         )
 
     def to_dict(self) -> dict[str, Any]:
