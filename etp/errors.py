@@ -6,6 +6,8 @@
     ├── DecodeError          bytes that are not a valid ETP message (carries offset and reason)
     ├── EncodeError          a message that cannot be encoded (wrong type, over the size limit)
     ├── ProtocolError        a ProtocolException received, or raised to be sent (code, message)
+    │   ├── InvalidUri       a malformed ETP URI (EINVALID_URI); also a ValueError
+    │   ├── InvalidDataObjectType  a malformed qualified type or content type (EINVALID_ARGUMENT)
     │   └── ...              one error per key of a map request is a ProtocolError too
     ├── SessionError         the session is not in a state that allows the operation
     ├── ConnectionClosed     the WebSocket closed; pending requests fail with it
@@ -101,6 +103,33 @@ class ProtocolError(EtpError):
         prefix = f"[{key}] " if key is not None else ""
         text = f"{prefix}{name} ({int(code)})"
         super().__init__(f"{text}: {message}" if message else text)
+
+
+class InvalidUri(ProtocolError, ValueError):
+    """A malformed ETP URI: names the URI, what is wrong and, when useful, the position.
+
+    A ProtocolError with code EINVALID_URI, so a store handler can let it propagate and the
+    session sends it back as the ProtocolException for that request (or map key).
+    """
+
+    def __init__(self, reason: str, *, uri: str | None = None, position: int | None = None) -> None:
+        self.uri = uri
+        self.reason = reason
+        self.position = position
+        subject = f"invalid ETP URI {uri!r}" if uri is not None else "invalid ETP URI"
+        where = f" (at position {position})" if position is not None else ""
+        super().__init__(ErrorCode.EINVALID_URI, f"{subject}: {reason}{where}")
+
+
+class InvalidDataObjectType(ProtocolError, ValueError):
+    """A malformed qualified type (``witsml20.Well``) or content type (EINVALID_ARGUMENT)."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(
+            ErrorCode.EINVALID_ARGUMENT, f"invalid data object type {text!r}: {reason}"
+        )
 
 
 class SessionError(EtpError):
