@@ -11,6 +11,7 @@
     │   └── ...              one error per key of a map request is a ProtocolError too
     ├── SessionError         the session is not in a state that allows the operation
     ├── ConnectionClosed     the WebSocket closed; pending requests fail with it
+    ├── StoreError           the object store cannot serve: database unreachable, schema too new
     └── RequestTimeout       no answer within ResponseTimeoutPeriod
 """
 
@@ -144,6 +145,11 @@ class ConnectionClosed(EtpError):
         self.code = code
         status = f" ({code})" if code else ""
         super().__init__(f"connection closed{status}: {reason}")
+
+
+class StoreError(EtpError):
+    """The object store cannot do its job: an unusable URL, an unreachable or broken database,
+    a schema newer than this code, a change subscriber that fell too far behind."""
 
 
 class RequestTimeout(EtpError, TimeoutError):
