@@ -1,5 +1,178 @@
-"""Validation: the XSD layer and semantic rules, reported together."""
+"""Validation: the XSD layer and semantic rules, reported together.
 
+:func:`validate` checks a document (a path, bytes or text) and returns a
+:class:`ValidationReport`; :func:`validate_document` is the same check on an already parsed tree,
+the hook ``witsml.parse(..., validation="strict"|"lax")`` calls.
+
+Out of the box the package's own schemas cover Well, Wellbore, Log, ChannelSet, Channel,
+Trajectory and part_TrajectoryStation; for any other object pass ``schema_dir`` (a full official
+schema set, e.g. the folder holding ``WitsmlAllObjects.xsd``), or the report says that the object
+was not checked against a schema.
+
+``mode="strict"`` raises :class:`~witsml.errors.ValidationError` (carrying the report) as soon as
+a layer finds an error; ``mode="lax"`` collects everything.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+from lxml import etree
+
+from witsml.errors import ParseError, ValidationError
+from witsml.validation.context import ValidationContext
 from witsml.validation.report import Finding, Severity, ValidationReport
+from witsml.validation.schemas import SchemaNotFoundError, SchemaSet, builtin_schemas, schemas_from
+from witsml.validation.semantic import RULES, semantic_findings
+from witsml.validation.xsd import xsd_findings
+from witsml.xml.namespaces import WITSML
 
-__all__ = ["Finding", "Severity", "ValidationReport"]
+Mode = Literal["strict", "lax"]
+Source = str | bytes | PathLike[str]
+
+__all__ = [
+    "RULES",
+    "Finding",
+    "SchemaNotFoundError",
+    "Severity",
+    "ValidationContext",
+    "ValidationReport",
+    "validate",
+    "validate_document",
+]
+
+
+def validate(
+    source: Source,
+    *,
+    schema_dir: str | PathLike[str] | None = None,
+    mode: Mode = "lax",
+    context: ValidationContext | None = None,
+) -> ValidationReport:
+    """Validate one WITSML document: a file path, or the document itself as bytes or text.
+
+    ``schema_dir`` names a full schema set (a folder holding ``WitsmlAllObjects.xsd``, or an
+    ``.xsd`` file) to validate against instead of the package's own schemas. ``context`` carries
+    Wells and Wellbores validated before, so that depth datums can be checked across documents.
+    A document that cannot be read as XML is reported (``lax``) or raises its
+    :class:`~witsml.errors.ParseError` (``strict``).
+    """
+    name, data = _read(source)
+    report = ValidationReport(source=name)
+    try:
+        tree = _parse(data, name)
+    except ParseError as error:
+        if mode == "strict":
+            raise
+        report.findings.append(
+            Finding(Severity.ERROR, error.reason, line=error.line, path=error.path, layer="xml")
+        )
+        return report
+    return validate_document(
+        tree, None, source=name, schema_dir=schema_dir, report=report, mode=mode, context=context
+    )
+
+
+def validate_document(
+    tree: etree._ElementTree,
+    obj: Any = None,
+    *,
+    source: str | None = None,
+    schema_dir: str | PathLike[str] | None = None,
+    report: ValidationReport | None = None,
+    mode: Mode = "lax",
+    context: ValidationContext | None = None,
+) -> ValidationReport:
+    """Validate a parsed document; findings are added to ``report`` (a new one if None).
+
+    ``obj`` is the typed object read from ``tree`` when the caller has it (``witsml.parse``);
+    the checks themselves read the tree, which also knows every element's line.
+    """
+    report = report if report is not None else ValidationReport(source=source)
+    root = tree.getroot()
+    report.source = report.source or source
+    report.object_type = etree.QName(root).localname
+    report.schema_version = root.get("schemaVersion")
+
+    schemas = schemas_from(schema_dir) if schema_dir is not None else builtin_schemas()
+    xsd = _xsd_layer(tree, schemas, report)
+    report.findings.extend(xsd)
+    _raise_if_strict(report, mode)
+
+    if etree.QName(root).namespace == WITSML:
+        flagged = {(f.line, f.path) for f in xsd if f.severity is Severity.ERROR}
+        report.findings.extend(
+            finding
+            for finding in semantic_findings(tree, context)
+            if (finding.line, finding.path) not in flagged
+        )
+        _raise_if_strict(report, mode)
+    return report
+
+
+def _xsd_layer(
+    tree: etree._ElementTree, schemas: SchemaSet, report: ValidationReport
+) -> list[Finding]:
+    root = tree.getroot()
+    name = etree.QName(root).localname
+    version = root.get("schemaVersion") or ""
+    if schemas.builtin and version and not version.startswith("2.0"):
+        return [
+            _not_checked(
+                root,
+                f"schemaVersion {version!r}: the built-in schemas are WITSML 2.0; validate "
+                "against the schema set of that version with schema_dir= (--schemas DIR)",
+            )
+        ]
+    if not schemas.covers(root.tag):
+        where = "the built-in schemas" if schemas.builtin else f"the schemas at {schemas.location}"
+        return [
+            _not_checked(
+                root,
+                f"{where} do not declare {name}: it was not checked against a schema; validate "
+                "it against a full official schema set with schema_dir= (--schemas DIR)",
+            )
+        ]
+    return xsd_findings(tree, schemas)
+
+
+def _not_checked(root: etree._Element, message: str) -> Finding:
+    line = root.sourceline if isinstance(root.sourceline, int) else None
+    return Finding(
+        Severity.WARNING,
+        message,
+        line=line,
+        path=f"/{etree.QName(root).localname}",
+        layer="xsd",
+        rule="xsd-not-checked",
+    )
+
+
+def _raise_if_strict(report: ValidationReport, mode: Mode) -> None:
+    if mode == "strict" and not report.valid:
+        raise ValidationError(report)
+
+
+def _read(source: Source) -> tuple[str, bytes]:
+    if isinstance(source, bytes):
+        return "<bytes>", source
+    if isinstance(source, str) and source.lstrip().startswith("<"):
+        return "<string>", source.encode("utf-8")
+    path = Path(source)
+    try:
+        return str(path), path.read_bytes()
+    except OSError as error:
+        raise ParseError(f"cannot read the file: {error.strerror}", source=str(path)) from error
+
+
+def _parse(data: bytes, name: str) -> etree._ElementTree:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False
+    )
+    try:
+        return etree.ElementTree(etree.fromstring(data, parser))
+    except etree.XMLSyntaxError as error:
+        line = error.lineno if isinstance(error.lineno, int) else None
+        raise ParseError(f"not well-formed XML: {error.msg}", source=name, line=line) from error
