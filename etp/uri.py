@@ -12,9 +12,11 @@ Three kinds, each a frozen value whose ``str()`` is its one normalized form:
 :func:`parse_uri` also accepts what peers send besides the canonical form: hierarchical parents
 (``.../witsml20.Well(<u1>)/witsml20.Wellbore(<u2>)``), the legacy unquoted ``dataspace(name)``
 and ``(<uuid>,<version>)``, ``uuid=`` without a version, UUIDs in any case and percent-encoding.
-Output is always canonical: quoted dataspace, lowercase UUID, ``uuid=...,version='...'``; a
-``'`` inside a quoted value is doubled and a ``%`` is written ``%25`` (input is percent-decoded).
-A ``?query`` and ``#fragment`` are kept verbatim. Equality and hashing are on ``str()``.
+Output is normalized: quoted dataspace, lowercase UUID, ``uuid=...,version='...'``; a ``'``
+inside a quoted value is doubled and a ``%`` is written ``%25`` (input is percent-decoded). For a
+canonical URI that is the canonical ETP 1.2 form (send it: stores compare URI strings); parents,
+``?query`` and ``#fragment`` are kept (the last two verbatim) and :attr:`DataObjectUri.canonical`
+drops them. Equality and hashing are on ``str()``.
 """
 
 from __future__ import annotations
@@ -57,9 +59,12 @@ _ID = re.compile(
 _TOKEN = re.compile(r"[^(/]*")
 _UUID = re.compile(_UUID_RE)
 _OBJECT_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_MEDIA_TYPE = re.compile(r"application/x-([a-z]+)\+(xml|json)")
+_MEDIA_TYPE = re.compile(r"application/x-([a-z]+)\+(?:xml|json)")
 _CONTENT_VERSION = re.compile(r"([1-9])\.([0-9])(?:\.[0-9]+)*")
 
+# Real hierarchies are a handful deep (Well/Wellbore/Log/ChannelSet/Channel); the cap keeps a
+# hostile URI from costing quadratic time (each level's text includes its parent's).
+_MAX_DEPTH = 16
 _QUALIFIED_TYPE_FORM = "<family><two-digit version>.<Type>, e.g. witsml20.Well"
 _ID_FORM = "(<uuid>) or (uuid=<uuid>,version='<version>')"
 
@@ -424,7 +429,7 @@ class _Parser:
         elif pos == n:
             return DataspaceUri(query=self.query, fragment=self.fragment)
         parent: DataObjectUri | None = None
-        while True:
+        for _ in range(_MAX_DEPTH):
             kind = _TYPE.match(path, pos)
             if kind is None:
                 got = _TOKEN.match(path, pos).group()  # type: ignore[union-attr]  # may be empty
@@ -468,6 +473,7 @@ class _Parser:
             if pos == n:
                 raise self.fail("trailing '/'", end)
             parent = obj
+        raise self.fail(f"more than {_MAX_DEPTH} levels of hierarchy", pos)
 
     def parse_dataspace(self, path: str, pos: int) -> tuple[str, int]:
         """The dataspace path starting at ``pos`` (after ``dataspace(``) and where it ends."""
@@ -528,11 +534,11 @@ def qualified_type_from_content_type(content_type: str) -> str:
     if not isinstance(content_type, str):
         raise InvalidDataObjectType(str(content_type), "a content type is a string")
     media, *params = content_type.split(";")
-    if not _MEDIA_TYPE.fullmatch(media.strip().lower()):
+    media_type = _MEDIA_TYPE.fullmatch(media.strip().lower())
+    if media_type is None:
         raise InvalidDataObjectType(
             content_type, "expected application/x-<family>+xml (or +json);version=...;type=..."
         )
-    domain = media.strip().lower()[len("application/x-") :].partition("+")[0]
     values: dict[str, str] = {}
     for param in params:
         key, equals, value = param.partition("=")
@@ -551,7 +557,7 @@ def qualified_type_from_content_type(content_type: str) -> str:
         )
     if not _OBJECT_TYPE.fullmatch(values["type"]):
         raise InvalidDataObjectType(content_type, f"type {values['type']!r} is not an identifier")
-    return f"{domain}{version.group(1)}{version.group(2)}.{values['type']}"
+    return f"{media_type.group(1)}{version.group(1)}{version.group(2)}.{values['type']}"
 
 
 def content_type_from_qualified_type(

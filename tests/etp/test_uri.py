@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 import re
+import time
 import uuid as uuidlib
 from pathlib import Path
 
@@ -430,6 +433,9 @@ def test_value_semantics() -> None:
     assert isinstance(a, DataObjectUri)
     moved = dataclasses.replace(a, dataspace="rig42", uuid=U2.upper())
     assert str(moved) == f"eml:///dataspace('rig42')/witsml20.Well({U2})"
+    nested = parse_uri(f"eml:///dataspace('d')/witsml20.Well({U1})/witsml20.Log({U2})?q#f")
+    assert pickle.loads(pickle.dumps(nested)) == nested
+    assert copy.deepcopy(nested) == nested
 
 
 # -- qualified types and content types ---------------------------------------------------------
@@ -585,3 +591,30 @@ def test_every_uri_in_the_notes() -> None:
 def test_etp_11_uris_are_explained(text: str) -> None:
     with pytest.raises(InvalidUri, match=r"ETP 1\.1 form.*ETP 1\.2 URIs start with 'eml:///'"):
         parse_uri(text)
+
+
+def test_hierarchy_depth_is_capped() -> None:
+    segment = f"witsml20.Well({U1})"
+    assert isinstance(parse_uri("eml:///" + "/".join([segment] * 16)), DataObjectUri)
+    assert isinstance(parse_uri("eml:///" + "/".join([segment] * 15) + "/witsml20.Log"), FolderUri)
+    with pytest.raises(InvalidUri, match="more than 16 levels"):
+        parse_uri("eml:///" + "/".join([segment] * 17))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "eml:///dataspace('" + "a" * 100_000,
+        "eml:///dataspace('" + "''" * 50_000,
+        "eml:///dataspace('" + "a''" * 50_000 + ")",
+        "eml:///witsml20.Well(" + "a" * 100_000,
+        f"eml:///witsml20.Well({U1}," + "a" * 100_000,
+        "eml:///" + f"witsml20.Well({U1})/" * 10_000,
+        "'" * 100_000,
+    ],
+)
+def test_hostile_input_fails_fast(text: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(InvalidUri):
+        parse_uri(text)
+    assert time.perf_counter() - start < 0.5  # linear scans: a few ms here
