@@ -105,21 +105,16 @@ def _global_elements(document: etree._ElementTree) -> frozenset[str]:
     """Clark names of the global elements declared by a schema and everything it includes."""
     xs = "{http://www.w3.org/2001/XMLSchema}"
     names: set[str] = set()
-    seen: set[str] = set()
+    seen: set[Path] = set()
     pending = [document]
     while pending:
-        doc = pending.pop()
-        url = doc.docinfo.URL or ""
-        if url in seen:
-            continue
-        seen.add(url)
-        root = doc.getroot()
+        root = pending.pop().getroot()
+        here = Path(root.getroottree().docinfo.URL or ".").resolve()
         namespace = root.get("targetNamespace", "")
         names.update(f"{{{namespace}}}{el.get('name')}" for el in root.iterchildren(f"{xs}element"))
         for ref in root.iterchildren(f"{xs}include", f"{xs}import"):
-            location = ref.get("schemaLocation")
-            if location:
-                target = Path(url).parent / location
-                if target.is_file():
-                    pending.append(etree.parse(str(target)))
+            target = (here.parent / ref.get("schemaLocation", "")).resolve()
+            if target not in seen and target.is_file():
+                seen.add(target)
+                pending.append(etree.parse(str(target)))
     return frozenset(names)
