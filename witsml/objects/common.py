@@ -333,10 +333,15 @@ class AbstractObject(XmlModel):
         Contained whole objects (a Log's ChannelSets, a ChannelSet's Channels) are listed by a
         reference to each; their own references are theirs (call ``references()`` on them).
         """
-        found: list[DataObjectReference] = []
-        for name in type(self).model_fields:
-            _collect_references(getattr(self, name), found)
-        return found
+        return collect_references(self)
+
+
+def collect_references(model: XmlModel) -> list[DataObjectReference]:
+    """Every DataObjectReference in ``model``'s fields, contained objects as references."""
+    found: list[DataObjectReference] = []
+    for name in type(model).model_fields:
+        _collect_references(getattr(model, name), found)
+    return found
 
 
 def _collect_references(value: Any, found: list[DataObjectReference]) -> None:

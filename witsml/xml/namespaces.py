@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 WITSML: Final = "http://www.energistics.org/energyml/data/witsmlv2"
 """Default namespace of WITSML 2.0 and 2.1 alike (``schemaVersion`` tells them apart)."""
@@ -17,8 +17,10 @@ WITSML_1_PREFIX: Final = "http://www.witsml.org/schemas/"
 
 XSI_TYPE: Final = f"{{{XSI}}}type"
 
-NSMAP: Final[dict[str | None, str]] = {None: WITSML, "eml": EML}
-"""Prefixes we write: WITSML as default namespace, ``eml`` for common (``xsi`` added when used)."""
+NSMAP: Final[dict[Any, str]] = {None: WITSML, "eml": EML}
+"""Prefixes we write: WITSML as default namespace, ``eml`` for common (``xsi`` added when used).
+
+Typed ``Any`` keys because lxml's stubs do not admit the ``None`` (default namespace) key."""
 
 PREFIXES: Final[dict[str, str]] = {WITSML: "", EML: "eml:"}
 """How a type name in a namespace is spelt in an ``xsi:type`` value that we write."""

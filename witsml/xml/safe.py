@@ -1,0 +1,262 @@
+"""Reading XML safely: size limit, encoding check, no DTDs or entities, clear errors.
+
+Every document goes through :func:`read_document`. Before libxml2 sees a byte, the prolog is
+scanned: a ``<!DOCTYPE`` (the only place entities can be declared) is refused with
+:class:`~witsml.errors.UnsafeXmlError`, so neither entity expansion ("billion laughs") nor
+external entities (XXE) can happen, even though the parser runs with ``huge_tree`` (needed for
+bulk-data text nodes over 10 MB). The parser itself also never resolves entities, loads a DTD or
+touches the network, and the parsed tree is checked again for a DTD.
+
+The declared encoding must agree with the bytes: a document declaring ``utf-16`` whose bytes are
+ASCII (some converter output does this) is refused with :class:`~witsml.errors.EncodingError`,
+or, when ``recover`` is set (``validation="lax"``), read with the encoding the bytes show and
+reported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Final
+
+from lxml import etree
+
+from witsml.errors import (
+    DocumentTooLargeError,
+    EncodingError,
+    MalformedXmlError,
+    ParseError,
+    UnsafeXmlError,
+)
+from witsml.validation.report import Finding, Severity
+
+DEFAULT_MAX_SIZE: Final = 1 << 30
+"""Default size limit of a document: 1 GiB."""
+
+Source = str | bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | IO[str]
+"""What :func:`witsml.parse` reads: a path, the document as bytes or text, or a file object."""
+
+_HEAD = 1 << 16
+_DECLARATION = re.compile(r"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_UTF8_NAMES = ("utf-8", "utf8")
+_UTF16_NAMES = ("utf-16", "utf16", "ucs-2", "ucs2", "iso-10646-ucs-2", "utf-32", "ucs-4")
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed document, its name for messages, and what was recovered on the way."""
+
+    tree: etree._ElementTree
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def safe_parser(encoding: str | None = None) -> etree.XMLParser:
+    """A parser that never resolves entities, loads DTDs or uses the network.
+
+    ``huge_tree`` lifts libxml2's 10 MB text-node limit for bulk data; it is safe because a
+    document with a DOCTYPE never reaches the parser. Comments and processing instructions are
+    not kept.
+    """
+    return etree.XMLParser(
+        encoding=encoding,
+        resolve_entities=False,
+        load_dtd=False,
+        dtd_validation=False,
+        no_network=True,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+def read_document(
+    source: Source, *, max_size: int = DEFAULT_MAX_SIZE, recover: bool = False
+) -> Document:
+    """Parse ``source`` (path, bytes, text or file object) into a tree, safely.
+
+    Raises :class:`~witsml.errors.ParseError` subclasses naming the source and line.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        return _parse_bytes(data, "<bytes>", max_size=max_size, recover=recover)
+    if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
+        return _parse_text(source, "<string>", max_size=max_size)
+    if isinstance(source, str | os.PathLike):
+        return _parse_path(os.fspath(source), max_size=max_size, recover=recover)
+    if hasattr(source, "read"):
+        name = getattr(source, "name", None)
+        name = name if isinstance(name, str) else "<file>"
+        content = source.read(max_size + 1)
+        if isinstance(content, str):
+            return _parse_text(content, name, max_size=max_size)
+        if not isinstance(content, bytes):
+            raise TypeError(f"the file object returned {type(content).__name__}, not bytes/str")
+        return _parse_bytes(content, name, max_size=max_size, recover=recover)
+    raise TypeError(
+        f"cannot read a document from {type(source).__name__}: "
+        "pass a path, bytes, a str holding XML or a file object"
+    )
+
+
+def _too_large(size: int, max_size: int, name: str) -> DocumentTooLargeError:
+    return DocumentTooLargeError(
+        f"document is larger than the limit of {max_size} bytes (pass max_size= to raise it)",
+        source=name,
+    )
+
+
+def _parse_text(text: str, name: str, *, max_size: int) -> Document:
+    # Already decoded: any encoding declaration is moot, so the bytes are handed over as UTF-8.
+    if len(text) > max_size:
+        raise _too_large(len(text), max_size, name)
+    data = text.encode("utf-8")
+    if len(data) > max_size:
+        raise _too_large(len(data), max_size, name)
+    _check_prolog(lambda size: data[:size], len(data), "utf-8", name)
+    return _finish(data, name, encoding="utf-8", findings=[])
+
+
+def _parse_bytes(data: bytes, name: str, *, max_size: int, recover: bool) -> Document:
+    if len(data) > max_size:
+        raise _too_large(len(data), max_size, name)
+    findings: list[Finding] = []
+    encoding = _check_encoding(data[:_HEAD], name, recover, findings)
+    _check_prolog(lambda size: data[:size], len(data), encoding or "utf-8", name)
+    return _finish(data, name, encoding=encoding, findings=findings)
+
+
+def _parse_path(path: str, *, max_size: int, recover: bool) -> Document:
+    try:
+        size = os.stat(path).st_size
+        if size > max_size:
+            raise _too_large(size, max_size, path)
+        with open(path, "rb") as file:
+            head = file.read(_HEAD)
+            findings: list[Finding] = []
+            encoding = _check_encoding(head, path, recover, findings)
+
+            def prefix(n: int) -> bytes:
+                file.seek(0)
+                return file.read(n)
+
+            _check_prolog(prefix, size, encoding or "utf-8", path)
+            if size <= _HEAD:
+                return _finish(head, path, encoding=encoding, findings=findings)
+            file.seek(0)
+            # libxml2 reads the file itself: no Python copy of a large document
+            return _finish(file, path, encoding=encoding, findings=findings)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ParseError(f"cannot read the file: {reason}", source=path) from error
+
+
+def _check_encoding(head: bytes, name: str, recover: bool, findings: list[Finding]) -> str | None:
+    """The encoding to force on the parser (None: trust the document), after checking that the
+    declaration agrees with the bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        actual = "utf-8"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        actual = "utf-16"
+    elif head.startswith(b"<\x00?\x00"):
+        actual = "utf-16-le"
+    elif head.startswith(b"\x00<\x00?"):
+        actual = "utf-16-be"
+    else:
+        actual = "ascii"  # an ASCII-compatible encoding: UTF-8, Latin-1...
+    match = _DECLARATION.match(head[:512].decode(actual, errors="replace").lstrip("\ufeff"))
+    if match is None:
+        return None  # libxml2 reads the BOM or the byte pattern itself
+    declared = match[1]
+    declared_wide = declared.lower().startswith(_UTF16_NAMES)
+    actual_wide = actual.startswith("utf-16")
+    bom_disagrees = actual == "utf-8" and declared.lower() not in _UTF8_NAMES
+    if declared_wide == actual_wide and not bom_disagrees:
+        return None
+    shown = "UTF-16" if actual_wide else ("UTF-8" if actual == "utf-8" else "ASCII/UTF-8")
+    reason = f'the document declares encoding="{declared}" but its bytes are {shown}'
+    if not recover:
+        raise EncodingError(reason, source=name, line=1)
+    forced = "utf-8" if actual in ("ascii", "utf-8") else actual
+    findings.append(
+        Finding(
+            Severity.ERROR,
+            f"{reason}; read as {forced.upper()}",
+            line=1,
+            layer="xml",
+            rule="encoding",
+        )
+    )
+    return forced
+
+
+def _check_prolog(prefix: Callable[[int], bytes], size: int, encoding: str, name: str) -> None:
+    """Refuse a DOCTYPE before the root element (reading more of a long prolog as needed)."""
+    amount = _HEAD
+    while True:
+        head = prefix(amount)
+        text = head.decode(_python_codec(encoding), errors="replace").lstrip("\ufeff")
+        position = 0
+        while match := _PROLOG_ITEM.match(text, position):
+            position = match.end()
+        rest = text[position:]
+        if rest.startswith("<!"):
+            line = text.count("\n", 0, position) + 1
+            what = "a DOCTYPE" if rest.startswith("<!DOCTYPE") else "a markup declaration"
+            raise UnsafeXmlError(
+                f"the document contains {what} before its root element; DTDs and entity "
+                "declarations are never processed (they allow entity expansion and XXE attacks)",
+                source=name,
+                line=line,
+            )
+        unfinished = rest.startswith(("<?", "<!--")) or rest == "" or rest == "<"
+        if not unfinished or len(head) >= size:
+            return
+        amount *= 4
+
+
+def _python_codec(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return "utf-8"
+
+
+def _finish(
+    data: bytes | io.BufferedReader, name: str, *, encoding: str | None, findings: list[Finding]
+) -> Document:
+    parser = safe_parser(encoding)
+    try:
+        if isinstance(data, bytes):
+            root = etree.fromstring(data, parser)
+            tree = root.getroottree()
+        else:
+            tree = etree.parse(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise _syntax_error(error, name) from None
+    except LookupError as error:  # an encoding Python/libxml2 does not know
+        raise EncodingError(f"unknown encoding: {error}", source=name, line=1) from None
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        raise UnsafeXmlError(
+            "the document declares a DOCTYPE; DTDs are never processed", source=name
+        )
+    return Document(tree=tree, source=name, findings=findings)
+
+
+def _syntax_error(error: etree.XMLSyntaxError, name: str) -> ParseError:
+    line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
+    message = (error.msg or "not well-formed").strip()
+    lowered = message.lower()
+    if "encoding" in lowered or "utf-8" in lowered or "utf-16" in lowered or "bytes:" in lowered:
+        return EncodingError(
+            f"the bytes do not match the encoding: {message}", source=name, line=line
+        )
+    if "document is empty" in lowered or "start tag expected" in lowered:
+        return MalformedXmlError(f"not an XML document: {message}", source=name, line=line)
+    return MalformedXmlError(f"not well-formed XML: {message}", source=name, line=line)
