@@ -19,6 +19,7 @@ from witsml.objects import (
     Wellbore,
 )
 from witsml.objects.generic import GenericObject
+from witsml.validation import ValidationReport, validate
 from witsml.xml.reader import parse
 from witsml.xml.writer import to_xml
 
@@ -37,10 +38,12 @@ __all__ = [
     "TrajectoryStation",
     "UnitError",
     "ValidationError",
+    "ValidationReport",
     "Well",
     "Wellbore",
     "WitsmlError",
     "__version__",
     "parse",
     "to_xml",
+    "validate",
 ]

@@ -16,7 +16,6 @@ a layer finds an error; ``mode="lax"`` collects everything.
 from __future__ import annotations
 
 from os import PathLike
-from pathlib import Path
 from typing import Any, Literal
 
 from lxml import etree
@@ -28,9 +27,9 @@ from witsml.validation.schemas import SchemaNotFoundError, SchemaSet, builtin_sc
 from witsml.validation.semantic import RULES, semantic_findings
 from witsml.validation.xsd import xsd_findings
 from witsml.xml.namespaces import WITSML
+from witsml.xml.safe import Source, read_document
 
 Mode = Literal["strict", "lax"]
-Source = str | bytes | PathLike[str]
 
 __all__ = [
     "RULES",
@@ -51,27 +50,33 @@ def validate(
     mode: Mode = "lax",
     context: ValidationContext | None = None,
 ) -> ValidationReport:
-    """Validate one WITSML document: a file path, or the document itself as bytes or text.
+    """Validate one WITSML document: a path, the document as bytes or text, or a file object.
 
     ``schema_dir`` names a full schema set (a folder holding ``WitsmlAllObjects.xsd``, or an
     ``.xsd`` file) to validate against instead of the package's own schemas. ``context`` carries
     Wells and Wellbores validated before, so that depth datums can be checked across documents.
     A document that cannot be read as XML is reported (``lax``) or raises its
-    :class:`~witsml.errors.ParseError` (``strict``).
+    :class:`~witsml.errors.ParseError` (``strict``); ``lax`` also reads past an encoding
+    declaration that disagrees with the bytes, and says so.
     """
-    name, data = _read(source)
-    report = ValidationReport(source=name)
     try:
-        tree = _parse(data, name)
+        document = read_document(source, recover=mode == "lax")
     except ParseError as error:
         if mode == "strict":
             raise
-        report.findings.append(
-            Finding(Severity.ERROR, error.reason, line=error.line, path=error.path, layer="xml")
+        unreadable = Finding(
+            Severity.ERROR, error.reason, line=error.line, path=error.path, layer="xml"
         )
-        return report
+        return ValidationReport(source=error.source, findings=[unreadable])
+    report = ValidationReport(source=document.source, findings=list(document.findings))
     return validate_document(
-        tree, None, source=name, schema_dir=schema_dir, report=report, mode=mode, context=context
+        document.tree,
+        None,
+        source=document.source,
+        schema_dir=schema_dir,
+        report=report,
+        mode=mode,
+        context=context,
     )
 
 
@@ -106,7 +111,7 @@ def validate_document(
         report.findings.extend(
             finding
             for finding in semantic_findings(tree, context)
-            if (finding.line, finding.path) not in flagged
+            if finding.severity is Severity.WARNING or (finding.line, finding.path) not in flagged
         )
         _raise_if_strict(report, mode)
     return report
@@ -153,26 +158,3 @@ def _not_checked(root: etree._Element, message: str) -> Finding:
 def _raise_if_strict(report: ValidationReport, mode: Mode) -> None:
     if mode == "strict" and not report.valid:
         raise ValidationError(report)
-
-
-def _read(source: Source) -> tuple[str, bytes]:
-    if isinstance(source, bytes):
-        return "<bytes>", source
-    if isinstance(source, str) and source.lstrip().startswith("<"):
-        return "<string>", source.encode("utf-8")
-    path = Path(source)
-    try:
-        return str(path), path.read_bytes()
-    except OSError as error:
-        raise ParseError(f"cannot read the file: {error.strerror}", source=str(path)) from error
-
-
-def _parse(data: bytes, name: str) -> etree._ElementTree:
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False
-    )
-    try:
-        return etree.ElementTree(etree.fromstring(data, parser))
-    except etree.XMLSyntaxError as error:
-        line = error.lineno if isinstance(error.lineno, int) else None
-        raise ParseError(f"not well-formed XML: {error.msg}", source=name, line=line) from error

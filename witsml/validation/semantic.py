@@ -14,6 +14,8 @@ from datetime import datetime
 
 from lxml import etree
 
+from witsml import units
+from witsml.errors import UnitError
 from witsml.objects.common import DataObjectReference
 from witsml.validation.context import ValidationContext
 from witsml.validation.paths import element_path, source_line
@@ -30,11 +32,14 @@ RULES: dict[str, str] = {
     "datum-ref": "a datum attribute or DatumReference is not a WellDatum uid of the Well at hand",
     "mnemonic-unique": "two channels or indexes of one ChannelSet share a mnemonic",
     "channel-index": "a Channel's indexes differ from those of its ChannelSet",
+    "uom-known": "a unit is neither an Energistics symbol nor an authority:symbol extension",
+    "index-uom": "a ChannelIndex unit does not measure what its IndexType says",
     "index-value-kind": "a StartIndex/EndIndex xsi:type does not suit the primary index type",
     "index-range": "StartIndex and EndIndex run against the index direction",
     "data-missing": "a ChannelSet Data element has neither Data nor FileUri",
 }
 
+_EXTENSION = re.compile(r".*:.*")  # authority:symbol, as the schemas' extension pattern
 _NIL_UUID = "00000000-0000-0000-0000-000000000000"
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # ETP 1.2 (eml:///witsml20.Well(uuid), with dataspace or version) and ETP 1.1 (eml://witsml20/Well(uuid))
@@ -43,7 +48,16 @@ _URI_12 = re.compile(
 )
 _URI_11 = re.compile(r"eml://(?P<domain>[A-Za-z]+\d+)/(?:.*/)?(?P<type>\w+)\((?P<uuid>[^)]*)\)")
 
-_DEPTH_KINDS = {"measured depth", "true vertical depth"}
+# The quantity class a ChannelIndex Uom must have, by IndexType
+_INDEX_QUANTITY = {
+    "measured depth": "length",
+    "true vertical depth": "length",
+    "pass indexed depth": "length",
+    "date time": "time",
+    "elapsed time": "time",
+    "temperature": "thermodynamic temperature",
+    "pressure": "pressure",
+}
 _INDEX_VALUE_FOR = {
     "measured depth": "DepthIndexValue",
     "true vertical depth": "DepthIndexValue",
@@ -324,6 +338,57 @@ class _Checker:
             else:
                 seen[mnemonic] = element
 
+    # -- units ------------------------------------------------------------------------------
+
+    def units(self) -> None:
+        for element in self.elements:
+            if element.tag in (_w("Uom"), _w("AxisUom")):
+                self._known_unit(element, _text(element) or "", _local(element), Severity.ERROR)
+            uom = element.get("uom")
+            if uom is not None:  # measure types restrict these further; unknown ones are suspect
+                self._known_unit(element, uom, "uom", Severity.WARNING)
+            if element.tag == _w("Index"):
+                self._index_unit(element)
+
+    def _known_unit(
+        self, element: etree._Element, symbol: str, label: str, severity: Severity
+    ) -> None:
+        if _EXTENSION.fullmatch(symbol):
+            return
+        try:
+            _, note = units.resolve_alias(symbol)
+        except UnitError:
+            message = f"{label} {symbol!r} is not an Energistics unit symbol"
+            self.add("uom-known", element, message, severity)
+            return
+        if note:  # a vendor spelling: say what it means (the XSD layer rejects it if it checks)
+            self.add(
+                "uom-known",
+                element,
+                f"{label}: {note}; write the Energistics symbol, or an extension such as "
+                f"'vendor:{symbol.strip()}'",
+                Severity.WARNING,
+            )
+
+    def _index_unit(self, index: etree._Element) -> None:
+        index_type = _text(index.find(_w("IndexType")))
+        uom_element = index.find(_w("Uom"))
+        symbol = _text(uom_element)
+        wanted = _INDEX_QUANTITY.get(index_type or "")
+        if wanted is None or uom_element is None or not symbol or _EXTENSION.fullmatch(symbol):
+            return
+        try:
+            canonical, _ = units.resolve_alias(symbol)
+            quantity = units.unit(canonical, aliases=False).quantity
+        except UnitError:
+            return  # reported by uom-known
+        if quantity != wanted:
+            self.add(
+                "index-uom",
+                uom_element,
+                f"a {index_type!r} index needs a {wanted} unit; {symbol!r} is a {quantity} unit",
+            )
+
     # -- index ranges -----------------------------------------------------------------------
 
     def index_ranges(self) -> None:
@@ -370,6 +435,7 @@ class _Checker:
         self.ref_target()
         self.datum_ref()
         self.channel_sets()
+        self.units()
         self.index_ranges()
         return self.findings
 
