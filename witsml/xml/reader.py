@@ -149,7 +149,8 @@ def parse(
     - ``"skip"`` (default): no schema validation; returns the object. A value that does not fit
       its field raises :class:`~witsml.errors.ConversionError`.
     - ``"strict"``: also validates (XSD and semantic rules, :mod:`witsml.validation`) and raises
-      :class:`~witsml.errors.ValidationError` if anything is wrong.
+      :class:`~witsml.errors.ValidationError` if anything is wrong, conversion problems included
+      (its ``report`` lists them all).
     - ``"lax"``: returns ``(obj, report)``: conversion problems, a recovered encoding mismatch and
       validation findings are all in the report; values that did not convert keep their raw text.
 
@@ -161,7 +162,8 @@ def parse(
         raise ValueError(f"validation must be 'skip', 'strict' or 'lax', not {validation!r}")
     lax = validation == "lax"
     document = read_document(source, max_size=max_size, recover=lax)
-    reader = Reader(document.source, [] if lax else None)
+    # strict reads like lax, then raises ValidationError carrying every finding
+    reader = Reader(document.source, None if validation == "skip" else [])
     obj = reader.read_root(document.tree.getroot())
     if validation == "skip":
         return obj

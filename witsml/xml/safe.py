@@ -127,8 +127,9 @@ def _parse_bytes(data: bytes, name: str, *, max_size: int, recover: bool) -> Doc
     if len(data) > max_size:
         raise _too_large(len(data), max_size, name)
     findings: list[Finding] = []
-    encoding = _check_encoding(data[:_HEAD], name, recover, findings)
-    _check_prolog(lambda size: data[:size], len(data), encoding or "utf-8", name)
+    actual = _sniff(data[:4])
+    encoding = _check_encoding(data[:_HEAD], actual, name, recover, findings)
+    _check_prolog(lambda size: data[:size], len(data), actual, name)
     return _finish(data, name, encoding=encoding, findings=findings)
 
 
@@ -140,13 +141,14 @@ def _parse_path(path: str, *, max_size: int, recover: bool) -> Document:
         with open(path, "rb") as file:
             head = file.read(_HEAD)
             findings: list[Finding] = []
-            encoding = _check_encoding(head, path, recover, findings)
+            actual = _sniff(head[:4])
+            encoding = _check_encoding(head, actual, path, recover, findings)
 
             def prefix(n: int) -> bytes:
                 file.seek(0)
                 return file.read(n)
 
-            _check_prolog(prefix, size, encoding or "utf-8", path)
+            _check_prolog(prefix, size, actual, path)
             if size <= _HEAD:
                 return _finish(head, path, encoding=encoding, findings=findings)
             file.seek(0)
@@ -157,33 +159,45 @@ def _parse_path(path: str, *, max_size: int, recover: bool) -> Document:
         raise ParseError(f"cannot read the file: {reason}", source=path) from error
 
 
-def _check_encoding(head: bytes, name: str, recover: bool, findings: list[Finding]) -> str | None:
+def _sniff(start: bytes) -> str:
+    """The Python codec the first bytes show: a BOM, or the UTF-16 pattern of ``<?``; else
+    ``"ascii"`` for any ASCII-compatible encoding (UTF-8, Latin-1...)."""
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if start.startswith(bom):
+            return codec
+    if start.startswith(b"<\x00?\x00"):
+        return "utf-16-le"
+    if start.startswith(b"\x00<\x00?"):
+        return "utf-16-be"
+    return "ascii"
+
+
+def _check_encoding(
+    head: bytes, actual: str, name: str, recover: bool, findings: list[Finding]
+) -> str | None:
     """The encoding to force on the parser (None: trust the document), after checking that the
-    declaration agrees with the bytes."""
-    if head.startswith(codecs.BOM_UTF8):
-        actual = "utf-8"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        actual = "utf-16"
-    elif head.startswith(b"<\x00?\x00"):
-        actual = "utf-16-le"
-    elif head.startswith(b"\x00<\x00?"):
-        actual = "utf-16-be"
-    else:
-        actual = "ascii"  # an ASCII-compatible encoding: UTF-8, Latin-1...
-    match = _DECLARATION.match(head[:512].decode(actual, errors="replace").lstrip("\ufeff"))
+    declaration agrees with the bytes (``actual``, from :func:`_sniff`)."""
+    text = head[:512].decode(_scan_codec(actual), errors="replace").lstrip("\ufeff")
+    match = _DECLARATION.match(text)
     if match is None:
         return None  # libxml2 reads the BOM or the byte pattern itself
     declared = match[1]
     declared_wide = declared.lower().startswith(_UTF16_NAMES)
-    actual_wide = actual.startswith("utf-16")
-    bom_disagrees = actual == "utf-8" and declared.lower() not in _UTF8_NAMES
+    actual_wide = actual.startswith(("utf-16", "utf-32"))
+    bom_disagrees = actual == "utf-8-sig" and declared.lower() not in _UTF8_NAMES
     if declared_wide == actual_wide and not bom_disagrees:
         return None
-    shown = "UTF-16" if actual_wide else ("UTF-8" if actual == "utf-8" else "ASCII/UTF-8")
+    shown = actual.upper() if actual_wide else ("UTF-8" if actual == "utf-8-sig" else "ASCII/UTF-8")
     reason = f'the document declares encoding="{declared}" but its bytes are {shown}'
     if not recover:
         raise EncodingError(reason, source=name, line=1)
-    forced = "utf-8" if actual in ("ascii", "utf-8") else actual
+    forced = actual.removesuffix("-sig") if actual != "ascii" else "utf-8"
     findings.append(
         Finding(
             Severity.ERROR,
@@ -196,12 +210,13 @@ def _check_encoding(head: bytes, name: str, recover: bool, findings: list[Findin
     return forced
 
 
-def _check_prolog(prefix: Callable[[int], bytes], size: int, encoding: str, name: str) -> None:
-    """Refuse a DOCTYPE before the root element (reading more of a long prolog as needed)."""
+def _check_prolog(prefix: Callable[[int], bytes], size: int, actual: str, name: str) -> None:
+    """Refuse a DOCTYPE before the root element (reading more of a long prolog as needed);
+    ``actual`` is the codec the bytes show (:func:`_sniff`)."""
     amount = _HEAD
     while True:
         head = prefix(amount)
-        text = head.decode(_python_codec(encoding), errors="replace").lstrip("\ufeff")
+        text = head.decode(_scan_codec(actual), errors="replace").lstrip("\ufeff")
         position = 0
         while match := _PROLOG_ITEM.match(text, position):
             position = match.end()
@@ -221,11 +236,9 @@ def _check_prolog(prefix: Callable[[int], bytes], size: int, encoding: str, name
         amount *= 4
 
 
-def _python_codec(encoding: str) -> str:
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        return "utf-8"
+def _scan_codec(actual: str) -> str:
+    # only ASCII markup is looked for, so any ASCII-compatible encoding scans as UTF-8
+    return "utf-8" if actual == "ascii" else actual
 
 
 def _finish(
