@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import witsml
@@ -22,6 +24,7 @@ from witsml.validation import (
 )
 from witsml.validation.paths import element_path
 from witsml.validation.schemas import builtin_schema_dir, builtin_schemas
+from witsml.validation.xsd import _element_at
 
 WELL_UUID = "2c0f6ef2-cc54-4104-8523-0f0fbaba3661"
 WELLBORE_UUID = "7a1c43be-5b0e-4a0f-9d6e-3c1f2d8e9b10"
@@ -336,3 +339,32 @@ def test_report_json_shape() -> None:
     shape = json.loads(report.to_json())
     assert set(shape) == {"path", "valid", "object", "schemaVersion", "errors"}
     assert set(shape["errors"][0]) == {"severity", "line", "path", "message"}
+
+
+# -- property: libxml2's error paths lead back to their element ---------------------------------
+
+_NAMES = st.sampled_from(["Well", "Index", "Uom", "Citation", "Title", "Data"])
+_NAMESPACES = st.sampled_from([WITSML_NS, EML_NS, None])
+
+
+@st.composite
+def _trees(draw: st.DrawFn, depth: int = 3) -> etree._Element:
+    root = etree.Element(f"{{{WITSML_NS}}}{draw(_NAMES)}", nsmap={None: WITSML_NS, "eml": EML_NS})
+
+    def grow(parent: etree._Element, level: int) -> None:
+        for _ in range(draw(st.integers(0, 4 if level else 0))):
+            namespace = draw(_NAMESPACES)
+            name = draw(_NAMES)
+            child = etree.SubElement(parent, f"{{{namespace}}}{name}" if namespace else name)
+            grow(child, level - 1)
+
+    grow(root, depth)
+    return root
+
+
+@given(_trees())
+@settings(max_examples=150, deadline=None)
+def test_libxml2_paths_lead_back_to_their_element(root: etree._Element) -> None:
+    tree = root.getroottree()
+    for element in root.iter(etree.Element):
+        assert _element_at(tree, tree.getpath(element)) is element
