@@ -4,6 +4,7 @@
 
     EtpError
     ├── DecodeError          bytes that are not a valid ETP message (carries offset and reason)
+    │   └── MessageTooLarge  over the size limit (raw, or once inflated): EMAXSIZE_EXCEEDED
     ├── EncodeError          a message that cannot be encoded (wrong type, over the size limit)
     ├── ProtocolError        a ProtocolException received, or raised to be sent (code, message)
     │   ├── InvalidUri       a malformed ETP URI (EINVALID_URI); also a ValueError
@@ -82,6 +83,10 @@ class DecodeError(EtpError):
         if offset is not None:
             where.append(f"at byte {offset}")
         super().__init__(f"{' '.join(where)}: {reason}" if where else reason)
+
+
+class MessageTooLarge(DecodeError):
+    """A received message over the size limit, raw or once decompressed (EMAXSIZE_EXCEEDED)."""
 
 
 class EncodeError(EtpError, ValueError):

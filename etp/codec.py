@@ -1,0 +1,222 @@
+"""Encode and decode ETP 1.2 binary messages (sans-I/O).
+
+One WebSocket binary message is ``Avro(MessageHeader)``, then ``Avro(MessageHeaderExtension)``
+when header flag 0x20 is set, then ``Avro(body)``; with flag 0x08 everything after the header is
+one gzip stream. No length prefix, no schema on the wire::
+
+    from etp.codec import decode_header, decode_message, encode_message
+    from etp.messages import MessageFlags, MessageHeader
+    from etp.messages.core import Ping
+
+    header = MessageHeader(protocol=0, message_type=8, correlation_id=0, message_id=2,
+                           message_flags=MessageFlags.FIN)
+    data = encode_message(header, Ping(current_date_time=1_700_000_000_000_000))
+    decode_header(data)             # the header alone: cheap, to route or refuse a message
+    header, body = decode_message(data, max_size=16_000_000)
+
+* Union branches follow the Python types (see :mod:`etp.messages.datatypes`); decoding returns
+  the same types, so re-encoding a decoded message gives the same bytes.
+* ``encode_message(..., compress=True)`` (gzip negotiated) compresses the body and sets flag
+  0x08, except for protocol 0 and for ProtocolException/Acknowledge, which are never compressed;
+  flag 0x08 in the given header is otherwise ignored. Any message flagged 0x08 is inflated on
+  decode, bounded by ``max_size`` (or :data:`DEFAULT_MAX_INFLATED`).
+* Header extensions are read and skipped on decode; sending them is not supported.
+* Arrays of DataItem given as :class:`etp.messages.DataItems` take a vectorized path; decoding
+  returns DataItems for regular arrays and ``list[DataItem]`` otherwise.
+* Errors: :class:`etp.errors.EncodeError` names the field path (``ChannelData.data[3].value``);
+  :class:`etp.errors.DecodeError` gives the reason, the byte offset and the path being read
+  (:class:`etp.errors.MessageTooLarge` for size limits). Garbage never raises anything else,
+  and no length read from the input is trusted before it is checked against the bytes left.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, TypeVar
+
+from etp import _dataitems
+from etp._avro import Compiler, Fault, read_int, read_long, write_int, write_long
+from etp.errors import DecodeError, EncodeError, MessageTooLarge
+from etp.messages.base import (
+    ACKNOWLEDGE,
+    PROTOCOL_EXCEPTION,
+    Message,
+    Record,
+    avro_type,
+    message_class,
+)
+from etp.messages.datatypes import DataItem, MessageFlags, MessageHeader, MessageHeaderExtension
+
+#: Limit on a decompressed message when ``decode_message`` is given no ``max_size``.
+DEFAULT_MAX_INFLATED = 64 * 1024 * 1024
+
+_COMPILER = Compiler(fast_arrays={DataItem: (_dataitems.encode_into, _dataitems.decode)})
+_R = TypeVar("_R", bound=Record)
+
+
+def may_compress(header: MessageHeader) -> bool:
+    """Whether a message with this header may be sent compressed (not Core, not 1000/1001)."""
+    return header.protocol != 0 and header.message_type not in (PROTOCOL_EXCEPTION, ACKNOWLEDGE)
+
+
+def encode_message(header: MessageHeader, body: Message, *, compress: bool = False) -> bytes:
+    """One binary WebSocket message: the header then the body (gzip-compressed if ``compress``).
+
+    The header must match the body's protocol and message type (ProtocolException and
+    Acknowledge may use any protocol). Raises EncodeError naming the offending field.
+    """
+    cls = type(body)
+    if not isinstance(body, Message):
+        raise EncodeError(f"not an ETP message: {cls.__name__}")
+    any_protocol = cls.MESSAGE_TYPE in (PROTOCOL_EXCEPTION, ACKNOWLEDGE)
+    if header.message_type != cls.MESSAGE_TYPE or (
+        header.protocol != cls.PROTOCOL and not any_protocol
+    ):
+        raise EncodeError(
+            f"header says message {header.protocol}/{header.message_type} but the body is "
+            f"{cls.AVRO_NAME} ({cls.PROTOCOL}/{cls.MESSAGE_TYPE})"
+        )
+    flags = int(header.message_flags) & ~MessageFlags.COMPRESSED
+    if flags & MessageFlags.HAS_HEADER_EXTENSION:
+        raise EncodeError("sending header extensions (flag 0x20) is not supported")
+    compress = compress and may_compress(header)
+    if compress:
+        flags |= MessageFlags.COMPRESSED
+    out = bytearray()
+    _write_header(out, header, flags)
+    start = len(out)
+    try:
+        _COMPILER.encoder(avro_type(cls))(out, body)
+    except Fault as f:
+        raise EncodeError(f"{cls.__name__}{f.where}: {f.reason}") from None
+    if compress:
+        out[start:] = _gzip(bytes(out[start:]))
+    return bytes(out)
+
+
+def _write_header(out: bytearray, header: MessageHeader, flags: int) -> None:
+    for name, write, value in (
+        ("protocol", write_int, header.protocol),
+        ("messageType", write_int, header.message_type),
+        ("correlationId", write_long, header.correlation_id),
+        ("messageId", write_long, header.message_id),
+    ):
+        try:
+            write(out, value)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise EncodeError(f"MessageHeader.{name}: invalid value {value!r}: {e}") from None
+    write_int(out, flags)
+
+
+def _gzip(data: bytes) -> bytes:
+    # gzip (RFC 1952) with a zero mtime, so the same message always compresses the same way
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    return packer.compress(data) + packer.flush()
+
+
+def decode_header(data: bytes | bytearray | memoryview) -> MessageHeader:
+    """Only the header of a message (to route or refuse it before decoding the body)."""
+    return _read_header(bytes(data))[0]
+
+
+def _read_header(data: bytes) -> tuple[MessageHeader, int]:
+    fields = []
+    p = 0
+    for name, read in (
+        ("protocol", read_int),
+        ("messageType", read_int),
+        ("correlationId", read_long),
+        ("messageId", read_long),
+        ("messageFlags", read_int),
+    ):
+        try:
+            value, p = read(data, p)
+        except Fault as f:
+            raise DecodeError(f.reason, offset=f.offset, what=f"MessageHeader.{name}") from None
+        fields.append(value)
+    protocol, message_type, correlation_id, message_id, flags = fields
+    header = MessageHeader(
+        protocol=protocol,
+        message_type=message_type,
+        correlation_id=correlation_id,
+        message_id=message_id,
+        message_flags=flags,
+    )
+    return header, p
+
+
+def decode_message(
+    data: bytes | bytearray | memoryview, *, max_size: int | None = None
+) -> tuple[MessageHeader, Message]:
+    """The header and typed body of one binary WebSocket message.
+
+    ``max_size`` bounds the message, raw and decompressed (MessageTooLarge beyond it). Raises
+    DecodeError for anything that is not exactly one valid ETP 1.2 message, including a message
+    type that ETP 1.2 does not define.
+    """
+    data = bytes(data)
+    if max_size is not None and len(data) > max_size:
+        raise MessageTooLarge(f"{len(data)} bytes, over the limit of {max_size}")
+    header, p = _read_header(data)
+    cls = message_class(header.protocol, header.message_type)
+    if cls is None:
+        raise DecodeError(
+            f"ETP 1.2 has no message type {header.message_type} in protocol {header.protocol}",
+            what="MessageHeader",
+        )
+    where = cls.__name__
+    if header.message_flags & MessageFlags.COMPRESSED:
+        limit = (DEFAULT_MAX_INFLATED if max_size is None else max_size) - p
+        data, p = _gunzip(data[p:], limit, where), 0
+        where += " (inflated)"
+    try:
+        if header.message_flags & MessageFlags.HAS_HEADER_EXTENSION:
+            _, p = _COMPILER.decoder(avro_type(MessageHeaderExtension))(data, p)
+        body, p = _COMPILER.decoder(avro_type(cls))(data, p)
+    except Fault as f:
+        raise DecodeError(f.reason, offset=f.offset, what=f"{where}{f.where}") from None
+    if p != len(data):
+        raise DecodeError(f"{len(data) - p} bytes left over after the body", offset=p, what=where)
+    return header, body
+
+
+def _gunzip(data: bytes, limit: int, where: str) -> bytes:
+    """Inflate one or more gzip members, never producing more than ``limit`` bytes."""
+    out = bytearray()
+    rest = data
+    while True:
+        inflater = zlib.decompressobj(31)
+        try:
+            out += inflater.decompress(rest, limit + 1 - len(out))
+        except zlib.error as e:
+            raise DecodeError(f"bad gzip data: {e}", what=where) from None
+        if len(out) > limit:
+            raise MessageTooLarge(f"inflates to more than {limit} bytes", what=where)
+        if not inflater.eof:
+            raise DecodeError("truncated gzip data", what=where)
+        rest = inflater.unused_data
+        if not rest:
+            return bytes(out)
+
+
+def encode_record(value: Record) -> bytes:
+    """The Avro binary encoding of one record (a message body, or any datatype)."""
+    try:
+        out = bytearray()
+        _COMPILER.encoder(avro_type(type(value)))(out, value)
+        return bytes(out)
+    except Fault as f:
+        raise EncodeError(f"{type(value).__name__}{f.where}: {f.reason}") from None
+
+
+def decode_record(cls: type[_R], data: bytes | bytearray | memoryview) -> _R:
+    """Decode exactly one ``cls`` record from ``data``."""
+    data = bytes(data)
+    try:
+        value: Any
+        value, p = _COMPILER.decoder(avro_type(cls))(data, 0)
+    except Fault as f:
+        raise DecodeError(f.reason, offset=f.offset, what=f"{cls.__name__}{f.where}") from None
+    if p != len(data):
+        raise DecodeError(f"{len(data) - p} bytes left over", offset=p, what=cls.__name__)
+    return value  # type: ignore[no-any-return]
