@@ -95,6 +95,7 @@ ALIASES: Final[dict[str, tuple[str, str]]] = {
     **_same("cP", "cp", "CP"),
     # dimensionless
     **_same("Euc", "unitless", "Unitless", "UNITLESS", "none", "None", "-"),
+    **_same("Euc", "WITSML:Unitless", why="an extension value meaning unitless"),
     **_same("%", "percent", "pct", "PCT", "PERCENT"),
     **_same("ppm", "PPM"),
 }

@@ -7,7 +7,7 @@ The grammar (Energistics Unit of Measure Standard, as the symbols in the diction
     quotient   = product ["/" product]   at most one "/" per level; "a/b.c" is a/(b.c)
     product    = factor {"." factor}
     factor     = "(" quotient ")" | "1" | [prefix] atom [exponent]
-    exponent   = positive integer        "m3", "mi[US]2"
+    exponent   = digit 1 to 9            "m3", "mi[US]2"
 
 A unit is held exactly: a rational scale times a power of pi, an offset (absolute temperature
 scales only) and a dimension vector. Conversion factors between two units are computed exactly
@@ -35,7 +35,7 @@ Dims = tuple[int, ...]
 
 _NO_DIMS: Final[Dims] = (0,) * len(BASE_DIMENSIONS)
 _MULTIPLIER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:E[+-]?\d+)?(?:/\d+)? ")
-_EXPONENT = re.compile(r"(.*?)([1-9][0-9]*)?")
+_EXPONENT = re.compile(r"(.*?)([1-9])?", re.DOTALL)  # "m3", "in4": one digit
 _DELIMITERS = frozenset("./() ")
 _PREFIXES_LONGEST_FIRST = sorted(PREFIXES, key=len, reverse=True)  # "da" before "d"
 _MAX_LENGTH = 64  # the schemas allow 32 characters; this bounds the parser's recursion
@@ -124,7 +124,10 @@ class _Parser:
         self.pos = 0
 
     def error(self, reason: str) -> UnitError:
-        return UnitError(f"unknown unit {self.symbol!r}: {reason}")
+        shown = (
+            self.symbol if len(self.symbol) <= _MAX_LENGTH else self.symbol[:_MAX_LENGTH] + "..."
+        )
+        return UnitError(f"unknown unit {shown!r}: {reason}")
 
     def parse(self) -> tuple[Fraction, _Node]:
         if len(self.symbol) > _MAX_LENGTH:
@@ -372,6 +375,13 @@ def parse_symbol(symbol: str) -> Unit:
         if multiplier != 1:
             raise UnitError(f"unknown unit {symbol!r}: a temperature scale takes no multiplier")
         absolute, offset = True, _exact(node.atom.offset)
+    scale = value.scale * math.pi**value.pi if value.pi else value.scale
+    try:
+        float_scale = float(scale)
+    except OverflowError:
+        float_scale = math.inf
+    if not 0 < abs(float_scale) < math.inf:
+        raise UnitError(f"unknown unit {symbol!r}: its size is out of the range of a float")
     return Unit(
         symbol=symbol,
         quantity=_quantity(node, absolute),
