@@ -43,7 +43,7 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 _POOL_SIZE = 4
 _ATTEMPTS = 5  # per write transaction, when the server aborts it as a deadlock victim
 _CHANGE_LOG_KEEP_US = 600_000_000  # change_log rows are read within moments; keep 10 minutes
-_LISTEN_POLL_S = 0.25
+_LISTEN_POLL_S = 0.1
 _RECONNECT_S = 1.0
 
 _LOG_COLUMNS = (

@@ -408,11 +408,11 @@ class SqlStore(Store):
         for uri, f in flat.items():
             kept = {child.uri for child in f.record.contained}
             for target in sorted(held.get(uri, set()) - kept):
-                if target not in flat:
-                    dropped.setdefault(target, f.top)
+                dropped.setdefault(target, f.top)
         deleted: dict[str, str] = {}
-        if prune and dropped:
-            owner, _ = self._plan_delete(tx, list(dropped), prune=True)
+        doomed = [target for target in dropped if target not in flat]  # not put again now
+        if prune and doomed:
+            owner, _ = self._plan_delete(tx, doomed, prune=True)
             changes += self._delete_rows(tx, now, owner)
             deleted = {uri: dropped[root] for uri, root in owner.items()}
         for target, top in dropped.items():
