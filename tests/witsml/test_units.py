@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 import warnings
 
 import numpy as np
 import pytest
 
+from tests.conftest import ROOT
 from witsml import units
 from witsml.errors import UnitError, WitsmlError
 from witsml.units import (
@@ -504,3 +506,12 @@ def test_public_names() -> None:
         "resolve_alias",
         "unit",
     }
+
+
+def test_documentation_examples_run() -> None:
+    docs = doctest.testfile(str(ROOT / "docs" / "units.md"), module_relative=False)
+    assert docs.attempted > 10
+    assert docs.failed == 0
+    module = doctest.testmod(units)
+    assert module.attempted > 5
+    assert module.failed == 0
