@@ -264,3 +264,11 @@ def test_not_a_source() -> None:
 def test_validation_mode_is_checked() -> None:
     with pytest.raises(ValueError, match="skip"):
         witsml.parse(well_xml(), validation="loose")  # type: ignore[call-overload]
+
+
+def test_common_element_that_is_not_a_data_object() -> None:
+    data = (
+        b'<Citation xmlns="http://www.energistics.org/energyml/data/commonv2"><Title/></Citation>'
+    )
+    with pytest.raises(UnknownObjectError, match="not an Energistics data object"):
+        witsml.parse(data)

@@ -199,6 +199,14 @@ def test_energistics_common_objects_are_generic() -> None:
     assert kind.citation.title == "gamma ray"
 
 
+def test_witsml21_roots_unknown_to_20_are_generic() -> None:
+    xml = f'<TrajectoryStation {NS} schemaVersion="2.1" uid="s-1"/>'.encode()
+    station = witsml.parse(xml)
+    assert isinstance(station, GenericObject)
+    assert station.qualified_type == "witsml21.TrajectoryStation"
+    assert station.uuid is None
+
+
 def test_lax_keeps_raw_text_and_reports_with_line_and_path() -> None:
     body = (
         '\n<WaterDepth uom="m">deep</WaterDepth>\n<StatusWell>drilin</StatusWell>'

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 import pydantic
 from lxml import etree
@@ -156,7 +156,14 @@ def parse(
 
     ``schema_dir`` is passed to the validator (a full official schema set); ``max_size`` limits
     the document size in bytes (default 1 GiB), checked before reading it all. Unreadable input
-    raises a :class:`~witsml.errors.ParseError` subclass in every mode.
+    raises a :class:`~witsml.errors.ParseError` subclass in every mode: malformed XML, a DOCTYPE
+    (never processed), an encoding declaration the bytes contradict (lax reads on and reports
+    it), WITSML 1.x, an unknown root.
+
+    Not kept: comments, processing instructions, ``xsi:``/``xml:`` attributes (such as
+    ``xsi:schemaLocation``) and whitespace between elements. Sub-microsecond digits of
+    date-times are truncated; an ``xs:dateTime`` without offset reads as UTC with tzinfo
+    :data:`~witsml.objects.UNSPECIFIED_OFFSET` and is written back without one.
     """
     if validation not in ("skip", "strict", "lax"):
         raise ValueError(f"validation must be 'skip', 'strict' or 'lax', not {validation!r}")
@@ -254,20 +261,20 @@ class Reader:
         if namespace == WITSML and _is_witsml20(root, version):
             cls = TYPED_ROOTS.get(root.tag)
             if cls is not None:
-                obj = self.read_model(root, cls, path)
-                assert isinstance(obj, WitsmlObject)
-                return obj
+                return cast(WitsmlObject, self.read_model(root, cls, path))
             if local in WITSML20_ROOTS:
                 return self.read_generic(root)
             raise UnknownObjectError(
                 f"<{local}> is not a WITSML 2.0 data object", source=self.source, path=path
             )
-        if namespace == EML or _looks_like_data_object(root):
+        # WITSML 2.1 (or later) declares other roots: kept whole. Common objects must look
+        # like data objects.
+        if namespace == WITSML or _looks_like_data_object(root):
             return self.read_generic(root)
         raise UnknownObjectError(
-            f"<{local}> (schemaVersion {version!r}) is not a data object: it has no uuid "
-            "attribute and eml:Citation",
+            f"<eml:{local}> is not an Energistics data object (no uuid attribute and eml:Citation)",
             source=self.source,
+            line=source_line(root),
             path=path,
         )
 
