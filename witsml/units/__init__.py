@@ -136,11 +136,11 @@ def compatible(a: str, b: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _plan(from_uom: str, to_uom: str) -> tuple[tuple[float, float, float, float], list[str]]:
+def _plan(from_uom: str, to_uom: str) -> tuple[tuple[float, float, float, float], tuple[str, ...]]:
     """The dictionary-form factors from one unit to another, and the alias notes."""
     (source, source_note), (target, target_note) = _resolve(from_uom), _resolve(to_uom)
     factors = dictionary_form(parse_symbol(source), parse_symbol(target))
-    return factors, [note for note in (source_note, target_note) if note]
+    return factors, tuple(note for note in (source_note, target_note) if note)
 
 
 def conversion(from_uom: str, to_uom: str) -> tuple[float, float, float, float]:

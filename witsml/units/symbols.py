@@ -371,7 +371,7 @@ def parse_symbol(symbol: str) -> Unit:
     value = _Value(node.value.scale * multiplier, node.value.pi, node.value.dims)
     alone = isinstance(node, _Factor) and node.exponent == 1 and not node.prefixed
     absolute, offset = False, Fraction(0)
-    if alone and isinstance(node, _Factor) and node.atom and node.atom.temperature == "absolute":
+    if alone and isinstance(node, _Factor) and node.atom and node.atom.absolute:
         if multiplier != 1:
             raise UnitError(f"unknown unit {symbol!r}: a temperature scale takes no multiplier")
         absolute, offset = True, _exact(node.atom.offset)
@@ -392,9 +392,4 @@ def parse_symbol(symbol: str) -> Unit:
     )
 
 
-def atom_symbols() -> list[str]:
-    """Every atom the grammar knows, without prefixes (for tests and documentation)."""
-    return list(_ATOMS)
-
-
-__all__ = ["Unit", "atom_symbols", "dictionary_form", "format_dims", "parse_symbol"]
+__all__ = ["Unit", "dictionary_form", "format_dims", "parse_symbol"]

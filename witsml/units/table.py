@@ -50,8 +50,8 @@ class Atom(NamedTuple):
 
     ``definition`` is either ``"@X"`` for the coherent SI unit of base dimension ``X``, or a
     symbol made of atoms listed earlier (``"1"`` for a pure number). ``prefixable`` atoms accept
-    the SI prefixes (``k``, ``M``, ``u``...). ``offset`` (kelvin) is set on absolute temperature
-    scales only.
+    the SI prefixes (``k``, ``M``, ``u``...). ``offset`` (in kelvin) is set on the absolute
+    temperature scales only.
     """
 
     symbol: str
@@ -60,7 +60,7 @@ class Atom(NamedTuple):
     prefixable: bool = False
     pi_power: int = 0
     offset: str = "0"
-    temperature: str = ""  # "absolute" or "interval" for the temperature atoms
+    absolute: bool = False  # a temperature scale: converts with its offset when written alone
     quantity: str = ""  # the quantity class of the atom alone, where its dimension's default is not
 
 
@@ -110,7 +110,7 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("kg", "1", "@M"),
     Atom("s", "1", "@T", _Y),
     Atom("A", "1", "@I", _Y),
-    Atom("K", "1", "@K", temperature="absolute"),
+    Atom("K", "1", "@K", absolute=True),
     Atom("mol", "1", "@N", _Y),
     Atom("cd", "1", "@J", _Y),
     Atom("rad", "1", "@A", _Y),
@@ -143,14 +143,14 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("Gy", "1", "J/kg", _Y, quantity="absorbed dose"),
     Atom("Sv", "1", "J/kg", _Y, quantity="dose equivalent"),
     Atom("kat", "1", "mol/s", _Y),
-    # --- temperature: absolute scales (offsets in kelvin) and intervals ---------------------
-    Atom("degC", "1", "@K", offset="273.15", temperature="absolute"),
-    Atom("degF", "5/9", "@K", offset="2298.35/9", temperature="absolute"),  # (x + 459.67)·5/9
-    Atom("degR", "5/9", "@K", temperature="absolute"),
-    Atom("deltaK", "1", "@K", temperature="interval"),
-    Atom("deltaC", "1", "@K", temperature="interval"),
-    Atom("deltaF", "5/9", "@K", temperature="interval"),
-    Atom("deltaR", "5/9", "@K", temperature="interval"),
+    # --- temperature: absolute scales (offsets in kelvin), then intervals --------------------
+    Atom("degC", "1", "@K", offset="273.15", absolute=True),
+    Atom("degF", "5/9", "@K", offset="2298.35/9", absolute=True),  # (x + 459.67)·5/9
+    Atom("degR", "5/9", "@K", absolute=True),
+    Atom("deltaK", "1", "@K"),
+    Atom("deltaC", "1", "@K"),
+    Atom("deltaF", "5/9", "@K"),
+    Atom("deltaR", "5/9", "@K"),
     # --- time --------------------------------------------------------------------------------
     Atom("min", "60", "s"),
     Atom("h", "3600", "s"),
