@@ -88,7 +88,7 @@ PREFIXES: Final = {
     "Y": "1E24",
 }
 
-_Y = True  # prefixable, for the table below
+_PREFIXABLE = True  # the atom takes SI prefixes (a positional flag, to keep the table short)
 
 
 def _survey(variant: str, foot: str, *, yd: bool, chain: bool, link: bool) -> list[Atom]:
@@ -106,43 +106,43 @@ def _survey(variant: str, foot: str, *, yd: bool, chain: bool, link: bool) -> li
 
 ATOMS: Final[tuple[Atom, ...]] = (
     # --- coherent SI units of the base dimensions -------------------------------------------
-    Atom("m", "1", "@L", _Y),
+    Atom("m", "1", "@L", _PREFIXABLE),
     Atom("kg", "1", "@M"),
-    Atom("s", "1", "@T", _Y),
-    Atom("A", "1", "@I", _Y),
+    Atom("s", "1", "@T", _PREFIXABLE),
+    Atom("A", "1", "@I", _PREFIXABLE),
     Atom("K", "1", "@K", absolute=True),
-    Atom("mol", "1", "@N", _Y),
-    Atom("cd", "1", "@J", _Y),
-    Atom("rad", "1", "@A", _Y),
-    Atom("sr", "1", "@SA", _Y),
+    Atom("mol", "1", "@N", _PREFIXABLE),
+    Atom("cd", "1", "@J", _PREFIXABLE),
+    Atom("rad", "1", "@A", _PREFIXABLE),
+    Atom("sr", "1", "@SA", _PREFIXABLE),
     Atom("bit", "1", "@bit"),
-    Atom("B", "1", "@B", _Y),  # bel
+    Atom("B", "1", "@B", _PREFIXABLE),  # bel
     Atom("O", "1", "@O"),  # octave
     Atom("gAPI", "1", "@gAPI"),
     Atom("nAPI", "1", "@nAPI"),
     Atom("dAPI", "1", "@dAPI"),
-    Atom("Euc", "1", "1", _Y),  # the Energistics dimensionless unit
+    Atom("Euc", "1", "1", _PREFIXABLE),  # the Energistics dimensionless unit
     # --- SI derived units with special names ------------------------------------------------
-    Atom("g", "1/1000", "kg", _Y),
-    Atom("Hz", "1", "1/s", _Y),
-    Atom("N", "1", "kg.m/s2", _Y),
-    Atom("Pa", "1", "N/m2", _Y),
-    Atom("J", "1", "N.m", _Y),
-    Atom("W", "1", "J/s", _Y),
-    Atom("C", "1", "A.s", _Y),
-    Atom("V", "1", "W/A", _Y),
-    Atom("F", "1", "C/V", _Y),
-    Atom("ohm", "1", "V/A", _Y),
-    Atom("S", "1", "A/V", _Y),
-    Atom("Wb", "1", "V.s", _Y),
-    Atom("T", "1", "Wb/m2", _Y),
-    Atom("H", "1", "Wb/A", _Y),
-    Atom("lm", "1", "cd.sr", _Y),
-    Atom("lx", "1", "lm/m2", _Y),
-    Atom("Bq", "1", "1/s", _Y, quantity="activity of radioactivity"),
-    Atom("Gy", "1", "J/kg", _Y, quantity="absorbed dose"),
-    Atom("Sv", "1", "J/kg", _Y, quantity="dose equivalent"),
-    Atom("kat", "1", "mol/s", _Y),
+    Atom("g", "1/1000", "kg", _PREFIXABLE),
+    Atom("Hz", "1", "1/s", _PREFIXABLE),
+    Atom("N", "1", "kg.m/s2", _PREFIXABLE),
+    Atom("Pa", "1", "N/m2", _PREFIXABLE),
+    Atom("J", "1", "N.m", _PREFIXABLE),
+    Atom("W", "1", "J/s", _PREFIXABLE),
+    Atom("C", "1", "A.s", _PREFIXABLE),
+    Atom("V", "1", "W/A", _PREFIXABLE),
+    Atom("F", "1", "C/V", _PREFIXABLE),
+    Atom("ohm", "1", "V/A", _PREFIXABLE),
+    Atom("S", "1", "A/V", _PREFIXABLE),
+    Atom("Wb", "1", "V.s", _PREFIXABLE),
+    Atom("T", "1", "Wb/m2", _PREFIXABLE),
+    Atom("H", "1", "Wb/A", _PREFIXABLE),
+    Atom("lm", "1", "cd.sr", _PREFIXABLE),
+    Atom("lx", "1", "lm/m2", _PREFIXABLE),
+    Atom("Bq", "1", "1/s", _PREFIXABLE, quantity="activity of radioactivity"),
+    Atom("Gy", "1", "J/kg", _PREFIXABLE, quantity="absorbed dose"),
+    Atom("Sv", "1", "J/kg", _PREFIXABLE, quantity="dose equivalent"),
+    Atom("kat", "1", "mol/s", _PREFIXABLE),
     # --- temperature: absolute scales (offsets in kelvin), then intervals --------------------
     Atom("degC", "1", "@K", offset="273.15", absolute=True),
     Atom("degF", "5/9", "@K", offset="2298.35/9", absolute=True),  # (x + 459.67)·5/9
@@ -156,8 +156,8 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("h", "3600", "s"),
     Atom("d", "86400", "s"),
     Atom("wk", "7", "d"),
-    Atom("a", "365.25", "d", _Y),  # julian year
-    Atom("a[t]", "31556925.445", "s", _Y),  # tropical year
+    Atom("a", "365.25", "d", _PREFIXABLE),  # julian year
+    Atom("a[t]", "31556925.445", "s", _PREFIXABLE),  # tropical year
     # --- length ------------------------------------------------------------------------------
     Atom("ft", "0.3048", "m"),
     Atom("in", "1/12", "ft"),
@@ -196,7 +196,7 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("section", "640", "acre"),
     Atom("ha", "10000", "m2"),
     Atom("b", "1E-28", "m2"),  # barn
-    Atom("L", "1/1000", "m3", _Y),
+    Atom("L", "1/1000", "m3", _PREFIXABLE),
     Atom("gal[US]", "231", "in3"),
     Atom("gal[UK]", "4.54609", "L"),
     Atom("bbl", "42", "gal[US]"),
@@ -207,7 +207,7 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("pt[UK]", "1/8", "gal[UK]"),
     Atom("floz[UK]", "1/160", "gal[UK]"),
     # --- mass --------------------------------------------------------------------------------
-    Atom("lbm", "0.45359237", "kg", _Y),
+    Atom("lbm", "0.45359237", "kg", _PREFIXABLE),
     Atom("t", "1000", "kg"),
     Atom("ozm", "1/16", "lbm"),
     Atom("ozm[troy]", "0.0311034768", "kg"),
@@ -220,17 +220,17 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("sack[94lbm]", "94", "lbm"),
     Atom("lbmol", "453.59237", "mol"),
     # --- acceleration, force, pressure -------------------------------------------------------
-    Atom("gn", "9.80665", "m/s2", _Y),
-    Atom("Gal", "1/100", "m/s2", _Y),
-    Atom("lbf", "1", "lbm.gn", _Y),
-    Atom("gf", "1", "g.gn", _Y),
-    Atom("dyne", "1E-5", "N", _Y),
+    Atom("gn", "9.80665", "m/s2", _PREFIXABLE),
+    Atom("Gal", "1/100", "m/s2", _PREFIXABLE),
+    Atom("lbf", "1", "lbm.gn", _PREFIXABLE),
+    Atom("gf", "1", "g.gn", _PREFIXABLE),
+    Atom("dyne", "1E-5", "N", _PREFIXABLE),
     Atom("pdl", "1", "lbm.ft/s2"),
     Atom("ozf", "1/16", "lbf"),
     Atom("tonf[US]", "2000", "lbf"),
     Atom("tonf[UK]", "2240", "lbf"),
-    Atom("psi", "1", "lbf/in2", _Y),
-    Atom("bar", "1E5", "Pa", _Y),
+    Atom("psi", "1", "lbf/in2", _PREFIXABLE),
+    Atom("bar", "1E5", "Pa", _PREFIXABLE),
     Atom("atm", "101325", "Pa"),
     Atom("at", "1", "kgf/cm2"),  # technical atmosphere
     Atom("torr", "1/760", "atm"),
@@ -243,8 +243,8 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("inH2O[60degF]", "248.84", "Pa"),
     # --- energy and power --------------------------------------------------------------------
     Atom("erg", "1E-7", "J"),
-    Atom("eV", "1.602176487E-19", "J", _Y),  # the dictionary's CODATA 2006 value
-    Atom("cal[th]", "4.184", "J", _Y),
+    Atom("eV", "1.602176487E-19", "J", _PREFIXABLE),  # the dictionary's CODATA 2006 value
+    Atom("cal[th]", "4.184", "J", _PREFIXABLE),
     Atom("cal[IT]", "4.1868", "J"),
     Atom("Btu[IT]", "1055.05585262", "J"),
     Atom("Btu[th]", "9489.1523804/9", "J"),
@@ -269,16 +269,16 @@ ATOMS: Final[tuple[Atom, ...]] = (
     Atom("rev", "2", "rad", pi_power=1),
     Atom("rpm", "1", "rev/min"),
     # --- viscosity, permeability -------------------------------------------------------------
-    Atom("P", "1/10", "Pa.s", _Y),
-    Atom("St", "1E-4", "m2/s", _Y),
-    Atom("D", "1E-12/1.01325", "m2", _Y, quantity="permeability rock"),
-    Atom("D[API]", "1E-12", "m2", _Y, quantity="permeability rock"),
+    Atom("P", "1/10", "Pa.s", _PREFIXABLE),
+    Atom("St", "1E-4", "m2/s", _PREFIXABLE),
+    Atom("D", "1E-12/1.01325", "m2", _PREFIXABLE, quantity="permeability rock"),
+    Atom("D[API]", "1E-12", "m2", _PREFIXABLE, quantity="permeability rock"),
     # --- electromagnetism, radiation, light --------------------------------------------------
-    Atom("gauss", "1E-4", "T", _Y),
+    Atom("gauss", "1E-4", "T", _PREFIXABLE),
     Atom("Oe", "250", "A/m", pi_power=-1),  # 1000/(4 pi) A/m
-    Atom("Ci", "3.7E10", "Bq", _Y, quantity="activity of radioactivity"),
-    Atom("rd", "1/100", "Gy", _Y, quantity="absorbed dose"),
-    Atom("rem", "1/100", "Sv", _Y, quantity="dose equivalent"),
+    Atom("Ci", "3.7E10", "Bq", _PREFIXABLE, quantity="activity of radioactivity"),
+    Atom("rd", "1/100", "Gy", _PREFIXABLE, quantity="absorbed dose"),
+    Atom("rem", "1/100", "Sv", _PREFIXABLE, quantity="dose equivalent"),
     Atom("footcandle", "1", "lm/ft2"),
     # --- logging, counting, information ------------------------------------------------------
     Atom("cu", "1/10", "1/m"),  # capture unit, 1E-3 1/cm
