@@ -264,14 +264,14 @@ def test_strict_returns_the_object_when_valid() -> None:
 def test_validation_hook_receives_tree_object_and_schema_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import witsml.validation
+    import witsml.xml.reader
 
     calls: list[dict[str, Any]] = []
 
     def fake_validate(tree: etree._ElementTree, obj: object, **kwargs: Any) -> None:
         calls.append({"tree": tree, "obj": obj, **kwargs})
 
-    monkeypatch.setattr(witsml.validation, "validate_document", fake_validate)
+    monkeypatch.setattr(witsml.xml.reader, "validate_document", fake_validate)
     well, report = witsml.parse(document("Well", ""), validation="lax", schema_dir=tmp_path)
 
     (call,) = calls

@@ -30,6 +30,7 @@ from witsml.objects.log import Channel, ChannelSet, Log
 from witsml.objects.trajectory import Trajectory, TrajectoryStation
 from witsml.objects.well import Well
 from witsml.objects.wellbore import Wellbore
+from witsml.validation import validate_document
 from witsml.validation.report import Finding, Severity, ValidationReport
 from witsml.xml.binding import FieldPlan, parse_scalar, plan_for
 from witsml.xml.fragments import capture
@@ -179,26 +180,18 @@ def parse(
         source=document.source,
         object_type=split_clark(root.tag)[1],
         schema_version=root.get("schemaVersion"),
-        findings=document.findings + (reader.findings or []),
+        findings=[
+            Finding(Severity.ERROR, r.message, line=r.line, layer="xml", rule=r.rule)
+            for r in document.recovered
+        ]
+        + (reader.findings or []),
     )
-    _validate(document.tree, obj, report, schema_dir)
+    validate_document(
+        document.tree, obj, source=document.source, schema_dir=schema_dir, report=report
+    )
     if validation == "strict" and not report.valid:
         raise ValidationError(report)
     return (obj, report) if lax else obj
-
-
-def _validate(
-    tree: etree._ElementTree,
-    obj: Any,
-    report: ValidationReport,
-    schema_dir: str | os.PathLike[str] | None,
-) -> None:
-    """Hand over to :func:`witsml.validation.validate_document` (imported lazily)."""
-    try:
-        from witsml.validation import validate_document
-    except ImportError:  # validation layer not installed in this build
-        return
-    validate_document(tree, obj, source=report.source, schema_dir=schema_dir, report=report)
 
 
 @dataclass(slots=True)

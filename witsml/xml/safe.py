@@ -32,7 +32,6 @@ from witsml.errors import (
     ParseError,
     UnsafeXmlError,
 )
-from witsml.validation.report import Finding, Severity
 
 DEFAULT_MAX_SIZE: Final = 1 << 30
 """Default size limit of a document: 1 GiB."""
@@ -44,7 +43,16 @@ _HEAD = 1 << 16
 _DECLARATION = re.compile(r"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 _PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _UTF8_NAMES = ("utf-8", "utf8")
-_UTF16_NAMES = ("utf-16", "utf16", "ucs-2", "ucs2", "iso-10646-ucs-2", "utf-32", "ucs-4")
+_WIDE_NAMES = ("utf-16", "utf16", "ucs-2", "ucs2", "iso-10646-ucs-2", "utf-32", "ucs-4")
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """A problem that ``recover`` read past (reported as a finding by a lax parse)."""
+
+    message: str
+    line: int | None
+    rule: str
 
 
 @dataclass(slots=True)
@@ -53,7 +61,7 @@ class Document:
 
     tree: etree._ElementTree
     source: str
-    findings: list[Finding] = field(default_factory=list)
+    recovered: list[Recovery] = field(default_factory=list)
 
 
 def safe_parser(encoding: str | None = None) -> etree.XMLParser:
@@ -94,6 +102,8 @@ def read_document(
         name = getattr(source, "name", None)
         name = name if isinstance(name, str) else "<file>"
         content = source.read(max_size + 1)
+        if len(content) > max_size:
+            raise _too_large(None, max_size, name)
         if isinstance(content, str):
             return _parse_text(content, name, max_size=max_size)
         if not isinstance(content, bytes):
@@ -105,9 +115,11 @@ def read_document(
     )
 
 
-def _too_large(size: int, max_size: int, name: str) -> DocumentTooLargeError:
+def _too_large(size: int | None, max_size: int, name: str) -> DocumentTooLargeError:
+    size_text = f"{size} bytes" if size is not None else "more than that"
     return DocumentTooLargeError(
-        f"document is larger than the limit of {max_size} bytes (pass max_size= to raise it)",
+        f"the document is larger than the limit of {max_size} bytes ({size_text}); "
+        "pass max_size= to raise the limit",
         source=name,
     )
 
@@ -120,17 +132,17 @@ def _parse_text(text: str, name: str, *, max_size: int) -> Document:
     if len(data) > max_size:
         raise _too_large(len(data), max_size, name)
     _check_prolog(lambda size: data[:size], len(data), "utf-8", name)
-    return _finish(data, name, encoding="utf-8", findings=[])
+    return _finish(data, name, encoding="utf-8", recovered=[])
 
 
 def _parse_bytes(data: bytes, name: str, *, max_size: int, recover: bool) -> Document:
     if len(data) > max_size:
         raise _too_large(len(data), max_size, name)
-    findings: list[Finding] = []
+    recovered: list[Recovery] = []
     actual = _sniff(data[:4])
-    encoding = _check_encoding(data[:_HEAD], actual, name, recover, findings)
+    encoding = _check_encoding(data[:_HEAD], actual, name, recover, recovered)
     _check_prolog(lambda size: data[:size], len(data), actual, name)
-    return _finish(data, name, encoding=encoding, findings=findings)
+    return _finish(data, name, encoding=encoding, recovered=recovered)
 
 
 def _parse_path(path: str, *, max_size: int, recover: bool) -> Document:
@@ -140,9 +152,9 @@ def _parse_path(path: str, *, max_size: int, recover: bool) -> Document:
             raise _too_large(size, max_size, path)
         with open(path, "rb") as file:
             head = file.read(_HEAD)
-            findings: list[Finding] = []
+            recovered: list[Recovery] = []
             actual = _sniff(head[:4])
-            encoding = _check_encoding(head, actual, path, recover, findings)
+            encoding = _check_encoding(head, actual, path, recover, recovered)
 
             def prefix(n: int) -> bytes:
                 file.seek(0)
@@ -150,10 +162,10 @@ def _parse_path(path: str, *, max_size: int, recover: bool) -> Document:
 
             _check_prolog(prefix, size, actual, path)
             if size <= _HEAD:
-                return _finish(head, path, encoding=encoding, findings=findings)
+                return _finish(head, path, encoding=encoding, recovered=recovered)
             file.seek(0)
             # libxml2 reads the file itself: no Python copy of a large document
-            return _finish(file, path, encoding=encoding, findings=findings)
+            return _finish(file, path, encoding=encoding, recovered=recovered)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ParseError(f"cannot read the file: {reason}", source=path) from error
@@ -179,7 +191,7 @@ def _sniff(start: bytes) -> str:
 
 
 def _check_encoding(
-    head: bytes, actual: str, name: str, recover: bool, findings: list[Finding]
+    head: bytes, actual: str, name: str, recover: bool, recovered: list[Recovery]
 ) -> str | None:
     """The encoding to force on the parser (None: trust the document), after checking that the
     declaration agrees with the bytes (``actual``, from :func:`_sniff`)."""
@@ -188,7 +200,7 @@ def _check_encoding(
     if match is None:
         return None  # libxml2 reads the BOM or the byte pattern itself
     declared = match[1]
-    declared_wide = declared.lower().startswith(_UTF16_NAMES)
+    declared_wide = declared.lower().startswith(_WIDE_NAMES)
     actual_wide = actual.startswith(("utf-16", "utf-32"))
     bom_disagrees = actual == "utf-8-sig" and declared.lower() not in _UTF8_NAMES
     if declared_wide == actual_wide and not bom_disagrees:
@@ -198,15 +210,7 @@ def _check_encoding(
     if not recover:
         raise EncodingError(reason, source=name, line=1)
     forced = actual.removesuffix("-sig") if actual != "ascii" else "utf-8"
-    findings.append(
-        Finding(
-            Severity.ERROR,
-            f"{reason}; read as {forced.upper()}",
-            line=1,
-            layer="xml",
-            rule="encoding",
-        )
-    )
+    recovered.append(Recovery(f"{reason}; read as {forced.upper()}", line=1, rule="encoding"))
     return forced
 
 
@@ -242,7 +246,7 @@ def _scan_codec(actual: str) -> str:
 
 
 def _finish(
-    data: bytes | io.BufferedReader, name: str, *, encoding: str | None, findings: list[Finding]
+    data: bytes | io.BufferedReader, name: str, *, encoding: str | None, recovered: list[Recovery]
 ) -> Document:
     parser = safe_parser(encoding)
     try:
@@ -259,7 +263,7 @@ def _finish(
         raise UnsafeXmlError(
             "the document declares a DOCTYPE; DTDs are never processed", source=name
         )
-    return Document(tree=tree, source=name, findings=findings)
+    return Document(tree=tree, source=name, recovered=recovered)
 
 
 def _syntax_error(error: etree.XMLSyntaxError, name: str) -> ParseError:
