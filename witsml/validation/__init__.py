@@ -68,7 +68,11 @@ def validate(
             Severity.ERROR, error.reason, line=error.line, path=error.path, layer="xml"
         )
         return ValidationReport(source=error.source, findings=[unreadable])
-    report = ValidationReport(source=document.source, findings=list(document.findings))
+    recovered = [
+        Finding(Severity.ERROR, r.message, line=r.line, layer="xml", rule=r.rule)
+        for r in document.recovered
+    ]
+    report = ValidationReport(source=document.source, findings=recovered)
     return validate_document(
         document.tree,
         None,
