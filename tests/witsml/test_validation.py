@@ -201,6 +201,19 @@ def test_gml_crs_is_accepted_unchecked_with_a_warning() -> None:
     assert "xsd-gml-unchecked" in rules(report, Severity.WARNING)
 
 
+def test_custom_data_objects_outside_our_schemas_are_reported_unchecked(
+    official_xsd_20: Path,
+) -> None:
+    data = well_xml().replace(
+        b"<WellheadElevation", b"<eml:CustomData><Rig/></eml:CustomData><WellheadElevation"
+    )
+    report = validate(data)
+    assert report.valid
+    [warning] = [f for f in report.warnings if f.rule == "xsd-custom-unchecked"]
+    assert warning.path == "/Well/CustomData/Rig"
+    assert not validate(data, schema_dir=official_xsd_20).valid
+
+
 # -- semantic rules ---------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ def xsd_findings(tree: etree._ElementTree, schemas: SchemaSet) -> list[Finding]:
     findings = [_finding(tree, entry) for entry in schemas.validate(tree)]
     if schemas.builtin:
         findings.extend(_unchecked_gml(tree))
+        findings.extend(_unchecked_custom_data(tree, schemas))
     return findings
 
 
@@ -89,4 +90,30 @@ def _unchecked_gml(tree: etree._ElementTree) -> list[Finding]:
                     rule="xsd-gml-unchecked",
                 )
             )
+    return findings
+
+
+def _unchecked_custom_data(tree: etree._ElementTree, schemas: SchemaSet) -> list[Finding]:
+    """Warn about Energistics elements in CustomData that only a full schema set would check.
+
+    CustomData takes anything, but validates the elements its schema set declares: the
+    official set declares every WITSML object, the built-in one only those it covers.
+    """
+    findings = []
+    for custom in tree.getroot().iter(f"{{{EML}}}CustomData"):
+        for element in custom.iterchildren(etree.Element):
+            namespace = etree.QName(element).namespace
+            if namespace in (WITSML, EML) and not schemas.covers(element.tag):
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        f"CustomData holds a {etree.QName(element).localname}, which the "
+                        "built-in schemas do not declare, so it is not checked; validate with a "
+                        "full official schema set (schema_dir= or --schemas DIR)",
+                        line=source_line(element),
+                        path=element_path(element),
+                        layer="xsd",
+                        rule="xsd-custom-unchecked",
+                    )
+                )
     return findings
