@@ -8,13 +8,16 @@ columns is :mod:`witsml.data`'s job.
 from __future__ import annotations
 
 import enum
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import AwareDatetime
 
 from witsml.objects.base import Attribute, Element, XmlFragment, XmlModel
 from witsml.objects.common import AbstractObject, Measure, Ref
 from witsml.xml.namespaces import WITSML, clark
+
+if TYPE_CHECKING:
+    from witsml.data import ChannelTable
 
 
 class ChannelIndexType(enum.StrEnum):
@@ -259,6 +262,23 @@ class ChannelSet(AbstractObject):
     nominal_hole_size: Annotated[Measure | None, Element("NominalHoleSize")] = None
     wellbore: Annotated[Ref | None, Element("Wellbore")] = None
     data_context: Annotated[LogDataContext | XmlFragment | None, Element("DataContext")] = None
+
+    def table(self, *, lax: bool = False) -> ChannelTable:
+        """The data as typed columns, one per declared index and channel (:mod:`witsml.data`).
+
+        Strict by default: data that does not fit the declarations raises BulkDataError naming
+        the row; ``lax=True`` keeps what can be kept and lists the problems in
+        ``table.findings``. Data in an external file (``data.file_uri``) raises BulkDataError.
+        """
+        from witsml.data.channel_set import read
+
+        return read(self, lax=lax)
+
+    def set_table(self, table: ChannelTable) -> None:
+        """Replace the data with ``table``, whose columns must be the declared ones."""
+        from witsml.data.channel_set import write
+
+        write(self, table)
 
 
 class Log(AbstractObject):
