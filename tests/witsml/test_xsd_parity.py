@@ -196,6 +196,7 @@ def _variants(data: bytes) -> Iterator[tuple[str, int, etree._ElementTree]]:
                 yield name, position, root.getroottree()
 
 
+@pytest.mark.slow  # a few seconds per large sample
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_broken_variants_get_the_official_verdict(name: str) -> None:
     ours = builtin_schemas()
