@@ -206,7 +206,8 @@ class Reader:
         """Raise a ConversionError, or (lax) record it as a finding."""
         line = source_line(element) if element is not None else None
         if self.findings is None:
-            raise ConversionError(message, source=self.source, line=line, path=path)
+            hint = " (validation='lax' reads past this and reports it)"
+            raise ConversionError(message + hint, source=self.source, line=line, path=path)
         self.findings.append(
             Finding(Severity.ERROR, message, line=line, path=path, layer="xml", rule=rule)
         )

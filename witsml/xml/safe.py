@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Final
+from typing import IO, Final, cast
 
 from lxml import etree
 
@@ -40,6 +40,8 @@ Source = str | bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | I
 """What :func:`witsml.parse` reads: a path, the document as bytes or text, or a file object."""
 
 _HEAD = 1 << 16
+_CHUNK = 1 << 20
+_XML_TEXT = re.compile(r"[\ufeff\s]*<")
 _DECLARATION = re.compile(r"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 _PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _UTF8_NAMES = ("utf-8", "utf8")
@@ -94,16 +96,14 @@ def read_document(
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         return _parse_bytes(data, "<bytes>", max_size=max_size, recover=recover)
-    if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
+    if isinstance(source, str) and _XML_TEXT.match(source):
         return _parse_text(source, "<string>", max_size=max_size)
     if isinstance(source, str | os.PathLike):
         return _parse_path(os.fspath(source), max_size=max_size, recover=recover)
     if hasattr(source, "read"):
         name = getattr(source, "name", None)
         name = name if isinstance(name, str) else "<file>"
-        content = source.read(max_size + 1)
-        if len(content) > max_size:
-            raise _too_large(None, max_size, name)
+        content = _read_limited(source, max_size, name)
         if isinstance(content, str):
             return _parse_text(content, name, max_size=max_size)
         if not isinstance(content, bytes):
@@ -113,6 +113,23 @@ def read_document(
         f"cannot read a document from {type(source).__name__}: "
         "pass a path, bytes, a str holding XML or a file object"
     )
+
+
+def _read_limited(file: IO[bytes] | IO[str], max_size: int, name: str) -> bytes | str:
+    """Everything ``file`` holds, refusing more than ``max_size`` (read in chunks: a single
+    ``read(max_size)`` would allocate the whole limit up front)."""
+    chunks: list[bytes | str] = []
+    total = 0
+    while chunk := file.read(_CHUNK):
+        total += len(chunk)
+        if total > max_size:
+            raise _too_large(None, max_size, name)
+        chunks.append(chunk)
+    if not chunks:
+        return b""
+    if isinstance(chunks[0], str):
+        return "".join(cast(list[str], chunks))
+    return b"".join(cast(list[bytes], chunks))
 
 
 def _too_large(size: int | None, max_size: int, name: str) -> DocumentTooLargeError:
