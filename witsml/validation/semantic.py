@@ -100,7 +100,7 @@ def _text(element: etree._Element | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class Reference:
+class _Reference:
     """A DataObjectReference element, read from the tree."""
 
     element: etree._Element
@@ -109,7 +109,7 @@ class Reference:
     uri: str | None
 
     @classmethod
-    def read(cls, element: etree._Element) -> Reference:
+    def read(cls, element: etree._Element) -> _Reference:
         return cls(
             element,
             _text(element.find(_e("ContentType"))),
@@ -127,7 +127,7 @@ class _Checker:
         self.findings: list[Finding] = []
         self.elements = list(root.iter(etree.Element))
         self.references = [
-            Reference.read(el) for el in self.elements if el.find(_e("ContentType")) is not None
+            _Reference.read(el) for el in self.elements if el.find(_e("ContentType")) is not None
         ]
 
     def add(
@@ -224,7 +224,7 @@ class _Checker:
             if ref.uri:
                 self._check_uri(ref, expected or actual)
 
-    def _check_uri(self, ref: Reference, expected: str | None) -> None:
+    def _check_uri(self, ref: _Reference, expected: str | None) -> None:
         name = _local(ref.element)
         target = _uri_target(ref.uri or "")
         if target is None:
