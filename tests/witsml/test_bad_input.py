@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import witsml
 from witsml.errors import (
@@ -18,6 +22,7 @@ from witsml.errors import (
     UnknownObjectError,
     UnsafeXmlError,
     UnsupportedVersionError,
+    WitsmlError,
 )
 from witsml.objects import Log, Well
 
@@ -272,3 +277,61 @@ def test_common_element_that_is_not_a_data_object() -> None:
     )
     with pytest.raises(UnknownObjectError, match="not an Energistics data object"):
         witsml.parse(data)
+
+
+def test_file_objects_are_read_in_chunks_up_to_the_limit() -> None:
+    padding = "<Field>" + "x" * 3_000_000 + "</Field>"
+    data = well_xml(padding)
+    assert isinstance(witsml.parse(io.BytesIO(data)), Well)
+    with pytest.raises(DocumentTooLargeError):
+        witsml.parse(io.BytesIO(data), max_size=2_500_000)
+
+
+EXAMPLE_WELL = (Path(__file__).parents[2] / "examples" / "data" / "well.xml").read_bytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    position=st.integers(0, len(EXAMPLE_WELL) - 1),
+    length=st.integers(0, 40),
+    replacement=st.binary(max_size=12)
+    | st.sampled_from([b"<", b">", b"&", b"]]>", b"<!DOCTYPE x>", b'"', b'xsi:type="x" ']),
+)
+def test_damaged_documents_fail_only_with_witsml_errors(
+    position: int, length: int, replacement: bytes
+) -> None:
+    data = EXAMPLE_WELL[:position] + replacement + EXAMPLE_WELL[position + length :]
+    for mode in ("skip", "lax"):
+        with contextlib.suppress(WitsmlError):  # anything else fails the test
+            witsml.parse(data, validation=mode)  # type: ignore[call-overload]
+
+
+_VALUES = re.compile(rb'>([^<>]+)<|([\w:]+)="([^"]*)"')
+# every text node and attribute value after the root tag opens, but namespace declarations and
+# schemaVersion (which decide what the document is, not what it holds)
+VALUE_SPANS = [
+    match.span(1) if match.group(1) is not None else match.span(3)
+    for match in _VALUES.finditer(EXAMPLE_WELL, EXAMPLE_WELL.index(b"<Well"))
+    if match.group(2) is None or not match.group(2).startswith((b"xmlns", b"schemaVersion"))
+]
+# what XML text may hold, minus markup characters: every such value keeps the document well-formed
+XML_TEXT = st.text(
+    st.characters(exclude_categories=("Cs", "Cc", "Cn"), exclude_characters='<>&"')
+    | st.sampled_from("\t\n\r")
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    span=st.sampled_from(VALUE_SPANS),
+    value=XML_TEXT,
+)
+def test_any_text_or_attribute_value_fails_only_with_witsml_errors(
+    span: tuple[int, int], value: str
+) -> None:
+    start, end = span
+    data = EXAMPLE_WELL[:start] + value.encode() + EXAMPLE_WELL[end:]
+    with contextlib.suppress(WitsmlError):  # anything else fails the test
+        witsml.parse(data)
+    obj, _ = witsml.parse(data, validation="lax")  # lax reads whatever is well-formed
+    assert witsml.parse(witsml.to_xml(obj), validation="lax")[0] == obj
