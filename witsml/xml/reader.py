@@ -259,7 +259,10 @@ class Reader:
             if local in WITSML20_ROOTS:
                 return self.read_generic(root)
             raise UnknownObjectError(
-                f"<{local}> is not a WITSML 2.0 data object", source=self.source, path=path
+                f"<{local}> is not a WITSML 2.0 data object",
+                source=self.source,
+                line=source_line(root),
+                path=path,
             )
         # WITSML 2.1 (or later) declares other roots: kept whole. Common objects must look
         # like data objects.
@@ -280,7 +283,7 @@ class Reader:
         citation = None
         if citation_element is not None:
             value = lenient.read_model(citation_element, Citation, f"/{local}/Citation")
-            citation = value if isinstance(value, Citation) else None
+            citation = cast(Citation, value)
         if self.findings is not None:
             self.findings.extend(lenient.findings or [])
         return GenericObject(
