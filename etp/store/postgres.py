@@ -77,6 +77,16 @@ class _PgTx(Tx):
             with self._conn.cursor() as cursor:
                 cursor.executemany(_pg(query), rows)
 
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        if not rows:
+            return
+        copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        with self._conn.cursor() as cursor, cursor.copy(copy) as stream:
+            for row in rows:
+                stream.write_row(row)
+
     def lock(self, uris: Collection[str]) -> None:
         if uris:
             self._conn.execute(
@@ -304,9 +314,9 @@ class PostgresStore(SqlStore):
         if not changes:
             return
         batch = tx.rows("SELECT nextval('change_batches')")[0][0]
-        tx.run_many(
-            f"INSERT INTO change_log (batch, seq, {_LOG_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tx.insert(
+            "change_log",
+            ("batch", "seq", *_LOG_COLUMNS.split(", ")),
             [_log_row(batch, seq, change) for seq, change in enumerate(changes)],
         )
         tx.run("SELECT pg_notify(?, ?)", (self._channel, str(batch)))

@@ -98,6 +98,10 @@ class Tx(abc.ABC):
         """Run a statement once per parameter row."""
 
     @abc.abstractmethod
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        """Insert plain rows into ``table`` (the fastest way the backend has)."""
+
+    @abc.abstractmethod
     def lock(self, uris: Collection[str]) -> None:
         """Hold off, until this transaction ends, other writers of these object URIs."""
 
@@ -178,10 +182,9 @@ def _check_record(record: ObjectRecord) -> None:
     def bad(reason: str) -> ProtocolError:
         return ProtocolError(ErrorCode.EINVALID_ARGUMENT, reason, key=record.uri)
 
-    key, version = _object_key(record.uri)
-    if key != record.uri or version is not None:
-        raise bad(f"record URI must be canonical and without version: {key}")
     parsed = DataObjectUri.parse(record.uri)
+    if parsed.version is not None or str(parsed.canonical) != record.uri:
+        raise bad("a record's URI must be canonical and without object version")
     if record.dataspace != str(parsed.dataspace_uri):
         raise bad(f"dataspace {record.dataspace!r} is not the URI's ({parsed.dataspace_uri})")
     if record.qualified_type != parsed.qualified_type or record.uuid != parsed.uuid:
@@ -365,8 +368,9 @@ class SqlStore(Store):
             f"DELETE FROM edges WHERE source_id IN (SELECT id FROM objects WHERE uri {tx.IN})",
             (tx.array(uris),),
         )
-        tx.run_many(
-            "INSERT INTO edges (source_id, target, relationship, containment) VALUES (?, ?, ?, ?)",
+        tx.insert(
+            "edges",
+            ("source_id", "target", "relationship", "containment"),
             [row for uri, f in flat.items() for row in _edge_rows(f.record, ids[uri])],
         )
         tx.run(f"DELETE FROM deleted_objects WHERE uri {tx.IN}", (tx.array(uris),))
@@ -555,16 +559,15 @@ class SqlStore(Store):
             resources, truncated = self._fetch(tx, query, types, "o.dataspace = ?", dataspace)
             edges = []
             if query.include_edges and resources:
-                listed = tx.array(r.uri for r in resources)
-                edges = [
-                    _edge(row)
-                    for row in tx.rows(
-                        f"SELECT {_EDGE_COLUMNS} FROM objects o JOIN edges e "
-                        f"ON e.source_id = o.id WHERE o.uri {tx.IN} AND e.target {tx.IN} "
-                        f"AND e.relationship {kinds} ORDER BY o.uri, e.target",
-                        (listed, listed),
-                    )
-                ]
+                listed = {r.uri for r in resources}
+                edges = sorted(
+                    (
+                        e
+                        for e in self._neighbours(tx, listed, outward=True, kinds=kinds)
+                        if e.target in listed
+                    ),
+                    key=lambda e: (e.source, e.target),
+                )
         elif isinstance(context, DataObjectUri):
             start = _object_key(str(context))[0]
             if not tx.rows("SELECT 1 FROM objects WHERE uri = ?", (start,)):

@@ -52,6 +52,10 @@ class _SqliteTx(Tx):
         if rows:
             self._conn.executemany(sql, rows)
 
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        marks = ", ".join("?" * len(columns))
+        self.run_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
     def lock(self, uris: Collection[str]) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` on the one writer already excludes writers."""
 
@@ -141,6 +145,9 @@ class SqliteStore(SqlStore):
                 mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
+                # 64 MiB of page cache keeps a large store's index pages in memory, so puts do
+                # not slow down as it grows (measured: benchmarks/bench_w2_store.py).
+                conn.execute("PRAGMA cache_size=-65536")
             except sqlite3.Error as error:
                 raise StoreError(f"{self._where}: cannot open: {error}") from error
             if mode != "wal":

@@ -32,8 +32,9 @@ CHILD = textwrap.dedent(
 
     armed = False
 
-    def park(query):
-        if armed and str(query).lstrip().startswith("INSERT INTO edges"):
+    def park(query):  # edges are written right after the objects: INSERT (SQLite), COPY (PG)
+        text = str(query)
+        if armed and "edges" in text and ("INSERT" in text or "COPY" in text):
             print("in the middle of the batch", flush=True)
             time.sleep(600)
 
@@ -44,11 +45,11 @@ CHILD = textwrap.dedent(
         return conn
     sqlite3.connect = connect
 
-    real_executemany = psycopg.Cursor.executemany
-    def executemany(self, query, params_seq, **kwargs):
-        park(query)
-        return real_executemany(self, query, params_seq, **kwargs)
-    psycopg.Cursor.executemany = executemany
+    real_copy = psycopg.Cursor.copy
+    def copy(self, statement, *args, **kwargs):
+        park(statement)
+        return real_copy(self, statement, *args, **kwargs)
+    psycopg.Cursor.copy = copy
 
     async def main(url):
         global armed
