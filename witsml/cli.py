@@ -14,12 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 from lxml import etree
 
+from witsml.data import Column, check
 from witsml.errors import ParseError, ValidationError, WitsmlError
 from witsml.validation import ValidationContext, ValidationReport, validate
+from witsml.validation.data_rules import declared_specs, index_value_text
 from witsml.validation.report import Finding, Severity
 from witsml.xml.namespaces import EML, WITSML
+from witsml.xml.safe import read_document
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -143,12 +147,12 @@ def _summary(reports: list[ValidationReport]) -> str:
 
 
 def _info(path: str, as_json: bool, out: TextIO) -> int:
+    if not Path(path).is_file():
+        raise _UsageError(f"{path}: no such file")
     try:
-        root = etree.parse(path).getroot()
-    except OSError as error:
-        raise _UsageError(f"{path}: {error}") from error
-    except etree.XMLSyntaxError as error:
-        raise _UsageError(f"{path}: not well-formed XML: {error}") from error
+        root = read_document(path, recover=True).tree.getroot()
+    except ParseError as error:
+        raise _UsageError(str(error)) from error
     description = _describe(root)
     if as_json:
         print(json.dumps(description, indent=2), file=out)
@@ -171,40 +175,43 @@ def _describe(root: etree._Element) -> dict[str, Any]:
 
 
 def _describe_channel_set(channel_set: etree._Element) -> dict[str, Any]:
-    indexes = [
-        {
-            "mnemonic": _text(index.find(_w("Mnemonic"))),
-            "type": _text(index.find(_w("IndexType"))),
-            "uom": _text(index.find(_w("Uom"))),
-            "direction": _text(index.find(_w("Direction"))),
+    index_specs, channel_specs = declared_specs(channel_set)
+    data = channel_set.find(f"{_w('Data')}/{_w('Data')}")
+    table = None
+    if data is not None and index_specs:
+        table, _ = check(data.text, index_specs, channel_specs)
+    indexes = []
+    for position, spec in enumerate(index_specs):
+        index: dict[str, Any] = {
+            "mnemonic": spec.mnemonic,
+            "type": spec.index_type,
+            "uom": spec.uom,
+            "direction": spec.direction,
         }
-        for index in channel_set.findall(_w("Index"))
-    ]
-    if indexes:
-        indexes[0]["start"] = _bound(channel_set.find(_w("StartIndex")))
-        indexes[0]["end"] = _bound(channel_set.find(_w("EndIndex")))
-    channels = [
-        {"mnemonic": _text(c.find(_w("Mnemonic"))), "uom": _text(c.find(_w("Uom")))}
-        for c in channel_set.findall(_w("Channel"))
-    ]
+        if table is not None:
+            index["start"], index["end"] = _extent(table.indexes[position])
+        elif position == 0:  # no data: what the ChannelSet declares
+            index["start"] = _bound(channel_set.find(_w("StartIndex")))
+            index["end"] = _bound(channel_set.find(_w("EndIndex")))
+        indexes.append(index)
     return {
         "uuid": channel_set.get("uuid"),
         "title": _text(channel_set.find(f"{{{EML}}}Citation/{{{EML}}}Title")),
         "indexes": indexes,
-        "channels": channels,
-        "rows": _row_count(channel_set),
+        "channels": [{"mnemonic": c.mnemonic, "uom": c.uom} for c in channel_specs],
+        "rows": len(table.index) if table is not None else None,
     }
 
 
-def _row_count(channel_set: etree._Element) -> int | None:
-    data = _text(channel_set.find(f"{_w('Data')}/{_w('Data')}"))
-    if not data:
-        return 0 if channel_set.find(_w("Data")) is not None else None
-    try:
-        rows = json.loads(data)
-    except ValueError:
-        return None
-    return len(rows) if isinstance(rows, list) else None
+def _extent(column: Column) -> tuple[Any, Any]:
+    """First and last value of an index column, as JSON values (None without data)."""
+    present = np.flatnonzero(~column.mask)
+    if not len(present):
+        return None, None
+    first, last = int(present[0]), int(present[-1])
+    if column.storage == "time":
+        return index_value_text(column, first), index_value_text(column, last)
+    return float(column.values[first]), float(column.values[last])
 
 
 def _bound(bound: etree._Element | None) -> str | None:
@@ -218,7 +225,7 @@ def _print_description(description: dict[str, Any], out: TextIO) -> None:
     for number, channel_set in enumerate(description.get("channelSets", []), start=1):
         print(
             f"ChannelSet {number} {channel_set['uuid']}  {channel_set['title']!r}  "
-            f"rows: {channel_set['rows'] if channel_set['rows'] is not None else 'unknown'}",
+            f"rows: {channel_set['rows'] if channel_set['rows'] is not None else 'no data'}",
             file=out,
         )
         for index in channel_set["indexes"]:

@@ -150,3 +150,12 @@ def test_info_on_a_well_and_on_bad_input(files: dict[str, Path]) -> None:
     assert info["title"] == "W-1"
     assert "channelSets" not in info
     assert witsml("info", files["broken.xml"]).returncode == 2
+
+
+def test_info_takes_the_index_extent_from_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "time-log.xml"
+    path.write_bytes(log_xml(rows=4, index_type="date time", direction="decreasing"))
+    [channel_set] = json.loads(witsml("info", "--json", path).stdout)["channelSets"]
+    [index] = channel_set["indexes"]
+    assert (index["start"], index["end"]) == ("2024-03-01T06:00:03Z", "2024-03-01T06:00:00Z")
+    assert channel_set["rows"] == 4

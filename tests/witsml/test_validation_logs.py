@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from witsml.errors import ValidationError
 from witsml.validation import validate
 
 WITSML_NS = "http://www.energistics.org/energyml/data/witsmlv2"
@@ -115,3 +116,89 @@ def test_generated_logs_are_valid(index_type: str, direction: str) -> None:
     assert report.valid, [str(f) for f in report.findings]
     assert report.object_type == "Log"
     assert not report.warnings, [str(f) for f in report.warnings]
+
+
+# -- the data rules ----------------------------------------------------------------------------
+
+
+def _rules(data: bytes) -> dict[str | None, list[str]]:
+    found: dict[str | None, list[str]] = {}
+    for finding in validate(data).errors:
+        found.setdefault(finding.rule, []).append(finding.message)
+    return found
+
+
+def _rows(values: list[Any], channels: int = 3) -> str:
+    return json.dumps([[[v], [1.0] * channels] for v in values])
+
+
+def test_rows_must_match_the_declared_indexes_and_channels() -> None:
+    bad_shape = "[[[1000.0],[1,2,3]],[[1000.5],[1,2]],[[1001.0],[1,2,3]]]"
+    found = _rules(log_xml(rows=3, data=bad_shape, bounds=(1000.0, 1001.0)))
+    assert list(found) == ["data-row-shape"]
+    assert "row 2" in found["data-row-shape"][0]
+    not_json = _rules(log_xml(data="[[[1000.0],[1,2,3]", bounds=(1000.0, 1000.0)))
+    assert list(not_json) == ["data-json"]
+
+
+@pytest.mark.parametrize("direction", ["increasing", "decreasing"])
+def test_index_order_and_duplicates(direction: str) -> None:
+    values = [1000.0, 1000.5, 1000.5, 1001.0, 1000.2, 1002.0]
+    if direction == "decreasing":
+        values = [-v for v in values]
+    data = log_xml(direction=direction, data=_rows(values), bounds=(values[0], values[-1]))
+    found = _rules(data)
+    assert set(found) == {"index-order", "index-duplicate"}
+    [duplicate] = found["index-duplicate"]
+    assert "row 3 " in duplicate
+    [order] = found["index-order"]
+    assert "row 5 " in order
+
+
+def test_time_index_order() -> None:
+    times = ["2024-03-01T06:00:00Z", "2024-03-01T06:00:02Z", "2024-03-01T07:00:01+02:00"]
+    data = log_xml(index_type="date time", data=_rows(times), bounds=(times[0], times[-1]))
+    [order] = _rules(data)["index-order"]
+    assert "row 3 " in order
+    assert "2024-03-01T05:00:01" in order
+
+
+def test_start_and_end_index_must_agree_with_the_data() -> None:
+    assert validate(log_xml(rows=4, bounds=(1000.0, 1001.5))).valid
+    [message] = _rules(log_xml(rows=4, bounds=(999.0, 1001.5)))["data-range"]
+    assert message == "StartIndex is 999.0 but the data starts at 1000"
+    timed = log_xml(
+        rows=3, index_type="date time", bounds=("2024-03-01T06:00:00Z", "2024-03-01T06:00:09Z")
+    )
+    [message] = _rules(timed)["data-range"]
+    assert message.startswith(
+        "EndIndex is 2024-03-01T06:00:09Z but the data ends at 2024-03-01T06:00:02"
+    )
+    # depths are xs:float in the schema: a float-rounded bound still agrees
+    assert validate(log_xml(rows=3, bounds=(1000.0, 1001.0000001))).valid
+
+
+def test_channel_start_and_end_follow_its_own_values() -> None:
+    data = log_xml(rows=3, data="[[[1],[null,2,3]],[[2],[1,2,3]],[[3],[1,2,3]]]", bounds=(1, 3))
+    channel_bounds = (
+        b'<StartIndex xsi:type="DepthIndexValue"><Depth>1</Depth></StartIndex>'
+        b'<EndIndex xsi:type="DepthIndexValue"><Depth>3</Depth></EndIndex>'
+    )
+    data = data.replace(b"<LoggingCompanyName>", channel_bounds + b"<LoggingCompanyName>", 1)
+    found = validate(data).errors
+    assert [(f.rule, f.path) for f in found] == [
+        ("data-range", "/Log/ChannelSet/Channel[1]/StartIndex")
+    ]
+
+
+def test_data_findings_are_semantic_and_located() -> None:
+    data = log_xml(rows=3, data=_rows([1.0, 1.0, 2.0]), bounds=(1.0, 2.0))
+    [finding] = validate(data).errors
+    assert finding.layer == "semantic"
+    assert finding.path == "/Log/ChannelSet/Data/Data"
+    assert finding.line == data[: data.index(b"<Data><Data>")].count(b"\n") + 1
+
+
+def test_strict_raises_on_bad_data() -> None:
+    with pytest.raises(ValidationError, match="index"):
+        validate(log_xml(data=_rows([2.0, 1.0]), bounds=(2.0, 1.0)), mode="strict")

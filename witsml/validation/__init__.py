@@ -22,14 +22,21 @@ from lxml import etree
 
 from witsml.errors import ParseError, ValidationError
 from witsml.validation.context import ValidationContext
+from witsml.validation.data_rules import RULES as DATA_RULES
+from witsml.validation.data_rules import data_findings
 from witsml.validation.report import Finding, Severity, ValidationReport
 from witsml.validation.schemas import SchemaNotFoundError, SchemaSet, builtin_schemas, schemas_from
-from witsml.validation.semantic import RULES, semantic_findings
+from witsml.validation.semantic import RULES as SEMANTIC_RULES
+from witsml.validation.semantic import semantic_findings
 from witsml.validation.xsd import xsd_findings
 from witsml.xml.namespaces import WITSML
 from witsml.xml.safe import Source, read_document
 
 Mode = Literal["strict", "lax"]
+
+RULES: dict[str, str] = {**SEMANTIC_RULES, **DATA_RULES}
+"""Every rule id of the semantic layer, with what it checks (the bulk-data decoder adds the
+row-level ``data-*`` rules of :func:`witsml.data.check`)."""
 
 __all__ = [
     "RULES",
@@ -117,6 +124,8 @@ def validate_document(
             for finding in semantic_findings(tree, context)
             if finding.severity is Severity.WARNING or (finding.line, finding.path) not in flagged
         )
+        _raise_if_strict(report, mode)
+        report.findings.extend(data_findings(tree, report.source))
         _raise_if_strict(report, mode)
     return report
 
