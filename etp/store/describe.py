@@ -1,0 +1,120 @@
+"""From a parsed WITSML object to the record the store keeps: the one place the store knows witsml.
+
+The protocol layer parses what a customer put (``witsml.parse``) and hands the object, the bytes
+as received and the dataspace to :func:`describe`. Edges:
+
+* containment: the whole objects the XML holds (a Log's ChannelSets, a ChannelSet's Channels)
+  become contained records, stored with their container (each with its own XML, written by
+  ``witsml.to_xml``) and linked by a primary containment edge;
+* primary references: to the objects that own this one in the Well ← Wellbore ← (Log,
+  ChannelSet, Channel, Trajectory...) hierarchy, i.e. references to a Well or a Wellbore;
+* secondary references: every other DataObjectReference (PropertyKind, ...).
+
+A reference is resolved in the same dataspace. One whose content type names no
+``<family><version>.<Type>``, or whose uuid is malformed, makes no edge (the XML still has it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from etp.errors import ErrorCode, InvalidDataObjectType, InvalidUri, ProtocolError
+from etp.store.records import ActiveStatus, ObjectRecord, Reference, RelationshipKind
+from etp.uri import DataObjectUri, DataspaceUri
+from witsml import DataObjectReference, GenericObject, to_xml
+from witsml.objects import AbstractObject, ChannelStatus, XmlModel
+
+__all__ = ["describe"]
+
+_OWNER_TYPES = frozenset({"Well", "Wellbore"})
+
+
+def describe(
+    obj: AbstractObject | GenericObject,
+    xml: bytes,
+    dataspace: str | DataspaceUri = "eml:///",
+) -> ObjectRecord:
+    """The record of ``obj`` (parsed from ``xml``, the bytes as received) in ``dataspace``.
+
+    Raises ProtocolError EINVALID_OBJECT for something that is not a data object (a
+    TrajectoryStation, a generic object without uuid), InvalidUri for a bad dataspace URI.
+    """
+    space = dataspace if isinstance(dataspace, DataspaceUri) else DataspaceUri.parse(dataspace)
+    return _describe(obj, xml, space.dataspace_uri)
+
+
+def _describe(obj: object, xml: bytes, space: DataspaceUri) -> ObjectRecord:
+    if not isinstance(obj, AbstractObject | GenericObject):
+        raise ProtocolError(
+            ErrorCode.EINVALID_OBJECT, f"a {type(obj).__name__} is not a data object"
+        )
+    if not obj.uuid:
+        raise ProtocolError(ErrorCode.EINVALID_OBJECT, f"the {obj.object_type} has no uuid")
+    try:
+        uri = DataObjectUri.build(obj.qualified_type, obj.uuid, dataspace=space)
+    except (InvalidUri, InvalidDataObjectType) as error:
+        raise ProtocolError(ErrorCode.EINVALID_OBJECT, str(error)) from None
+    contained = (
+        tuple(_describe(child, to_xml(child, pretty=False), space) for child in _contained(obj))
+        if isinstance(obj, AbstractObject)
+        else ()
+    )
+    inside = {child.uuid for child in contained}
+    citation = obj.citation
+    changed = (citation.last_update or citation.creation) if citation else None
+    growing = getattr(obj, "growing_status", None)
+    return ObjectRecord(
+        uri=str(uri),
+        dataspace=str(space),
+        qualified_type=uri.qualified_type,
+        uuid=uri.uuid,
+        name=citation.title if citation else "",
+        xml=xml,
+        last_changed=_microseconds(changed),
+        object_version=getattr(obj, "object_version", None) or "",
+        active_status=(
+            ActiveStatus.ACTIVE if growing == ChannelStatus.ACTIVE else ActiveStatus.INACTIVE
+        ),
+        references=tuple(
+            ref
+            for ref in (_reference(r, space) for r in obj.references() if r.uuid not in inside)
+            if ref is not None and ref.target != str(uri)
+        ),
+        contained=contained,
+    )
+
+
+def _contained(model: XmlModel) -> Iterator[AbstractObject]:
+    """The whole data objects in ``model``'s fields (not looking inside them)."""
+    for name in type(model).model_fields:
+        yield from _objects_in(getattr(model, name))
+
+
+def _objects_in(value: Any) -> Iterator[AbstractObject]:
+    if isinstance(value, AbstractObject):
+        yield value
+    elif isinstance(value, XmlModel):
+        yield from _contained(value)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _objects_in(item)
+
+
+def _reference(ref: DataObjectReference, space: DataspaceUri) -> Reference | None:
+    qualified_type = ref.qualified_type
+    if qualified_type is None:
+        return None
+    try:
+        target = DataObjectUri.build(qualified_type, ref.uuid, dataspace=space)
+    except (InvalidUri, InvalidDataObjectType):
+        return None
+    primary = target.domain == "witsml" and target.object_type in _OWNER_TYPES
+    return Reference(
+        str(target), RelationshipKind.PRIMARY if primary else RelationshipKind.SECONDARY
+    )
+
+
+def _microseconds(moment: datetime | None) -> int:
+    return int(moment.timestamp() * 1_000_000) if moment is not None else 0
