@@ -381,3 +381,13 @@ def test_libxml2_paths_lead_back_to_their_element(root: etree._Element) -> None:
     tree = root.getroottree()
     for element in root.iter(etree.Element):
         assert _element_at(tree, tree.getpath(element)) is element
+
+
+def test_one_problem_one_finding_when_parse_has_reported_it() -> None:
+    data = log_xml().replace(b"<DataType>double</DataType>", b"<DataType>real</DataType>", 1)
+    _, report = witsml.parse(data, validation="lax")
+    assert len(report.errors) == 1
+    minified = etree.tostring(etree.fromstring(data)).replace(b"\n", b"")
+    twice = minified.replace(b"<DataType>double</DataType>", b"<DataType>real</DataType>", 1)
+    _, report = witsml.parse(twice, validation="lax")
+    assert len(report.errors) == 2  # both on line 1, on different channels

@@ -15,6 +15,7 @@ a layer finds an error; ``mode="lax"`` collects everything.
 
 from __future__ import annotations
 
+import re
 from os import PathLike
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ from witsml.xml.namespaces import WITSML
 from witsml.xml.safe import Source, read_document
 
 Mode = Literal["strict", "lax"]
+_FIRST = re.compile(r"\[1\]")
 
 RULES: dict[str, str] = {**SEMANTIC_RULES, **DATA_RULES}
 """Every rule id of the semantic layer, with what it checks (the bulk-data decoder adds the
@@ -113,16 +115,19 @@ def validate_document(
     report.schema_version = root.get("schemaVersion")
 
     schemas = schemas_from(schema_dir) if schema_dir is not None else builtin_schemas()
-    xsd = _xsd_layer(tree, schemas, report)
+    # One problem, one finding: what the reader already reported (witsml.parse, lax) or the
+    # XSD layer found is not reported again by a later layer.
+    flagged = {_spot(f) for f in report.errors}
+    xsd = [f for f in _xsd_layer(tree, schemas, report) if _spot(f) not in flagged]
     report.findings.extend(xsd)
     _raise_if_strict(report, mode)
 
     if etree.QName(root).namespace == WITSML:
-        flagged = {(f.line, f.path) for f in xsd if f.severity is Severity.ERROR}
+        flagged |= {_spot(f) for f in xsd if f.severity is Severity.ERROR}
         report.findings.extend(
             finding
             for finding in semantic_findings(tree, context)
-            if finding.severity is Severity.WARNING or (finding.line, finding.path) not in flagged
+            if finding.severity is Severity.WARNING or _spot(finding) not in flagged
         )
         _raise_if_strict(report, mode)
         report.findings.extend(data_findings(tree, report.source))
@@ -166,6 +171,11 @@ def _not_checked(root: etree._Element, message: str) -> Finding:
         layer="xsd",
         rule="xsd-not-checked",
     )
+
+
+def _spot(finding: Finding) -> tuple[int | None, str | None]:
+    """Where a finding is, whatever the path style (``Channel[1]``, or ``Channel`` if alone)."""
+    return finding.line, _FIRST.sub("", finding.path) if finding.path else None
 
 
 def _raise_if_strict(report: ValidationReport, mode: Mode) -> None:
