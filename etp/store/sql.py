@@ -685,12 +685,11 @@ class SqlStore(Store):
     ) -> list[DeletedResource]:
         sql = (
             "SELECT uri, dataspace, qualified_type, deleted_time FROM deleted_objects "
-            "WHERE dataspace = ?"
+            "WHERE dataspace = ? AND deleted_time > ?"
         )
-        params: list[object] = [str(DataspaceUri.parse(dataspace))]
-        if after is not None:
-            sql += " AND deleted_time > ?"
-            params.append(after)
+        oldest = self._clock.now() - int(self.change_retention * 1_000_000) - 1
+        after = oldest if after is None else max(after, oldest)
+        params: list[object] = [str(DataspaceUri.parse(dataspace).dataspace_uri), after]
         kinds = _TypeFilter.parse(types)
         if kinds is not None:
             clause, extra = kinds.sql(tx, "qualified_type")

@@ -18,6 +18,7 @@ from etp.store import (
     RelationshipKind,
     ResourceQuery,
     Store,
+    open_store,
 )
 from tests.etp.store_helpers import backend_url, dataspace_uri, opened, record
 
@@ -312,6 +313,18 @@ async def test_tombstones_filter_by_time_and_type_and_vanish_on_re_put(store: St
     assert [d.uri for d in await store.get_deleted_resources("eml:///")] == [other.uri]
 
 
+async def test_tombstones_expire_after_the_retention_period(url: str) -> None:
+    store = await open_store(url, change_retention=0.3)
+    async with store:
+        assert store.change_retention == 0.3
+        well = record("witsml20.Well")
+        await store.put_objects([well])
+        await store.delete_objects([well.uri])
+        assert [d.uri for d in await store.get_deleted_resources("eml:///")] == [well.uri]
+        await asyncio.sleep(0.4)
+        assert await store.get_deleted_resources("eml:///") == []
+
+
 # -- discovery ---------------------------------------------------------------------------------
 
 
@@ -479,7 +492,10 @@ async def test_dataspaces_crud(store: Store) -> None:
     assert await uris(store, ResourceQuery("eml:///")) == []
     assert await uris(store, ResourceQuery(rig)) == [well.uri]
 
+    feed = store.changes()
     outcome = await store.delete_dataspaces(["eml:///", dataspace_uri("nowhere"), rig])
+    [gone] = await next_changes(feed, 1)
+    assert (gone.kind, gone.uri, gone.dataspace) == (ChangeKind.DELETE, well.uri, rig)  # type: ignore[attr-defined]
     assert outcome.errors["eml:///"].code is ErrorCode.EREQUEST_DENIED
     assert outcome.errors[dataspace_uri("nowhere")].code is ErrorCode.ENOT_FOUND
     assert outcome.deleted == {rig: (well.uri,)}
@@ -569,6 +585,20 @@ async def test_closed_store_refuses_work(url: str) -> None:
     await store.close()  # idempotent
     with pytest.raises(StoreError, match="closed"):
         await store.get_dataspaces()
+
+
+async def test_concurrent_writers_of_the_same_objects_create_each_once(url: str) -> None:
+    records = [record("witsml20.Well") for _ in range(60)]
+    async with opened(url) as a, opened(url) as b:
+        batches = [
+            a.put_objects(records[:40]),
+            b.put_objects(records[::-1]),
+            a.put_objects(records[20:]),
+            b.put_objects(records[10:50][::-1]),
+        ]
+        results = await asyncio.gather(*batches)
+    created = [r.uri for batch in results for r in batch if r.created]
+    assert sorted(created) == sorted(r.uri for r in records)
 
 
 async def test_concurrent_puts_all_land(store: Store) -> None:
