@@ -230,8 +230,8 @@ def log_xml(
     )
     data = escape(table.to_json())
     depth_range = (
-        f'<StartIndex xsi:type="DepthIndexValue"><Depth>{first:g}</Depth></StartIndex>\n'
-        f'  <EndIndex xsi:type="DepthIndexValue"><Depth>{last:g}</Depth></EndIndex>'
+        f'<StartIndex xsi:type="DepthIndexValue"><Depth>{first!r}</Depth></StartIndex>\n'
+        f'  <EndIndex xsi:type="DepthIndexValue"><Depth>{last!r}</Depth></EndIndex>'
     )
     document = f"""<?xml version="1.0" encoding="UTF-8"?>
 <Log xmlns="http://www.energistics.org/energyml/data/witsmlv2"
@@ -268,6 +268,8 @@ def log_xml(
 
 
 W1_ROWS, W1_QUICK_ROWS, W1_CHANNELS = 200_000, 5_000, 24
+VERSION = 2
+"""Part of the cached file names: bump it when the generated content changes."""
 
 
 def w1_table(rows: int = W1_ROWS) -> ChannelTable:
@@ -281,7 +283,9 @@ def w1_table(rows: int = W1_ROWS) -> ChannelTable:
 def w1_path(*, quick: bool = False) -> Path:
     """The W1 log file (written once under ``benchmarks/out/``, then reused)."""
     rows = W1_QUICK_ROWS if quick else W1_ROWS
-    return cached(f"w1-{rows}.xml", lambda: log_xml(w1_table(rows), name="W1 benchmark log"))
+    return cached(
+        f"w1-{rows}-v{VERSION}.xml", lambda: log_xml(w1_table(rows), name="W1 benchmark log")
+    )
 
 
 def cached(name: str, make: Callable[[], bytes]) -> Path:

@@ -79,6 +79,6 @@ def _value_tokens(column: Column) -> list[str]:
 
 def _json(value: Any) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as error:
         raise BulkDataError(f"{value!r} cannot be written as JSON: {error}") from None

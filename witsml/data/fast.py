@@ -40,8 +40,8 @@ _CHUNK = 1 << 20
 _QUOTED = re.compile(rb'"[^"]*"')
 _NOT_SKELETON = bytes(b for b in range(256) if b not in b'[],"')
 _SENTINEL = 9e99  # what "null" reads as after n->9, u->e, l->9
-_TO_NUMBERS = bytes.maketrans(b"nul\t\r", b"9e9  ")
-_TO_ONE_LINE = bytes.maketrans(b"nul\t\r\n", b"9e9   ")
+_TO_NUMBERS = bytes.maketrans(b"nul\t\r", b"9e9  ")  # and delete the brackets
+_NEWLINE_AS_SPACE = bytes.maketrans(b"\n", b" ")
 
 # Byte classes for the sweep (4 bits each).
 _INVALID, _SPACE, _DELIM, _DIGIT, _ZERO, _MINUS, _PLUS, _DOT, _EXP, _N, _U, _L = range(12)
@@ -117,6 +117,8 @@ def decode(
     if rows is None:
         return None
     if rows == 0:
+        if data.translate(None, b" \t\n\r") != b"[]":
+            return None
         return [_empty(time) for time in is_time] + [_empty(False)] * n_channels
     strings: npt.NDArray[np.bytes_] | None = None
     if any(is_time):
@@ -126,7 +128,10 @@ def decode(
         data = _QUOTED.sub(b"0", data)
     if _sweep(data) != rows * width:
         return None  # not plain JSON, or an empty slot
-    numbers = _parse(data, rows, width, nulls=data.count(b"n"))
+    nulls = data.count(b"n")
+    lines = data.translate(_TO_NUMBERS, b"[]")
+    del data  # (peak memory: keep one copy of the text at a time)
+    numbers = _parse(lines, rows, width, nulls)
     if numbers is None:
         return None
     columns: list[np.ndarray[Any, Any]] = []
@@ -166,18 +171,37 @@ def _count_rows(data: bytes, is_time: Sequence[bool], n_channels: int) -> int | 
 def _quoted_strings(data: bytes, rows: int, per_row: int) -> npt.NDArray[np.bytes_] | None:
     """The quoted strings as a (rows, per_row) array, when each fills a whole date-time slot.
 
-    The skeleton already holds two quotes per date-time slot and none elsewhere; a quote right
-    after ``[``/``,`` opens a slot and one right before ``]``/``,`` closes one, so counting those
-    proves the strings are whole slots (no whitespace allowed around them here).
+    The skeleton already holds two quotes per date-time slot and none elsewhere; when each
+    opening quote follows ``[``/``,`` and each closing one precedes ``]``/``,`` (whitespace
+    aside), the strings are whole slots.
     """
-    expected = rows * per_row
-    opened = data.count(b'["') + data.count(b',"')
-    closed = data.count(b'"]') + data.count(b'",')
-    if opened != expected or closed != expected:
+    array = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(array == ord('"'))
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = array[_skip_space(array, opening - 1, -1)]
+    after = array[_skip_space(array, closing + 1, 1)]
+    if not (np.isin(before, _OPENERS).all() and np.isin(after, _CLOSERS).all()):
         return None
-    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"')).tolist()
-    strings = [data[start + 1 : end] for start, end in zip(quotes[::2], quotes[1::2], strict=True)]
+    spans = zip(opening.tolist(), closing.tolist(), strict=True)
+    strings = [data[start + 1 : end] for start, end in spans]
     return np.array(strings, dtype=np.bytes_).reshape(rows, per_row)
+
+
+_OPENERS = np.frombuffer(b"[,", dtype=np.uint8)
+_CLOSERS = np.frombuffer(b"],", dtype=np.uint8)
+_IS_SPACE = _CLASS == _SPACE
+
+
+def _skip_space(
+    array: npt.NDArray[np.uint8], positions: npt.NDArray[np.intp], step: int
+) -> npt.NDArray[np.intp]:
+    """Each position moved by ``step`` past whitespace (the skeleton keeps it inside the text)."""
+    positions = positions.copy()
+    while True:
+        spaces = _IS_SPACE[array[positions]]
+        if not spaces.any():
+            return positions
+        positions[spaces] += step
 
 
 def _sweep(data: bytes) -> int | None:
@@ -212,11 +236,10 @@ def _sweep(data: bytes) -> int | None:
     return tokens
 
 
-def _parse(data: bytes, rows: int, width: int, *, nulls: int) -> npt.NDArray[np.float64] | None:
-    """The (rows, width) numbers of checked ``data``, nulls as NaN."""
+def _parse(lines: bytes, rows: int, width: int, nulls: int) -> npt.NDArray[np.float64] | None:
+    """The (rows, width) numbers of checked data translated by _TO_NUMBERS, nulls as NaN."""
     numbers: npt.NDArray[np.float64] | None = None
-    if data.count(b"\n") >= rows - 1:  # one row per line, as most writers do
-        lines = data.translate(_TO_NUMBERS, b"[]")
+    if lines.count(b"\n") >= rows - 1:  # one row per line, as most writers do
         try:
             numbers = np.loadtxt(
                 io.BytesIO(lines),
@@ -228,14 +251,13 @@ def _parse(data: bytes, rows: int, width: int, *, nulls: int) -> npt.NDArray[np.
             )
         except ValueError:
             numbers = None
-        del lines
         if numbers is not None and numbers.shape != (rows, width):
             numbers = None
     if numbers is None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", DeprecationWarning)  # "could not be read to its end"
             try:
-                flat = np.fromstring(data.translate(_TO_ONE_LINE, b"[]"), np.float64, sep=",")
+                flat = np.fromstring(lines.translate(_NEWLINE_AS_SPACE), np.float64, sep=",")
             except (ValueError, DeprecationWarning):
                 return None
         if flat.size != rows * width:
