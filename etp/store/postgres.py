@@ -32,7 +32,8 @@ from etp.errors import StoreError
 from etp.store.feed import threadsafe_publisher
 from etp.store.migrations import pending
 from etp.store.records import ActiveStatus, Change, ChangeKind, Resource
-from etp.store.sql import Row, SqlStore, Tx
+from etp.store.sql import SqlStore
+from etp.store.tx import Row, Tx
 
 __all__ = ["PostgresStore"]
 

@@ -1,25 +1,25 @@
 """The store's semantics, once, in SQL both backends run (see :mod:`etp.store`).
 
-Every operation is a plain synchronous function of one transaction (:class:`Tx`) that a backend
-runs on a worker thread: ``_put``, ``_delete``... take ``(tx, now, ...)`` and return their result
-and the changes to publish; reads take ``(tx, ...)``. Backends supply the transaction (and with
-it the few dialect differences: list parameters and row locks) and how changes are published.
+Every operation is a plain synchronous function of one transaction (:class:`~etp.store.tx.Tx`)
+that a backend runs on a worker thread: writes (``_put``, ``_delete``...) here take
+``(tx, now, ...)`` and return their result and the changes to publish; reads take ``(tx, ...)``
+(Discovery's are in :mod:`etp.store.discovery`). Backends supply the transaction (and with it
+the few dialect differences: list parameters, bulk inserts, row locks) and publish the changes.
 """
 
 from __future__ import annotations
 
 import abc
 import json
-import re
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from etp.errors import ErrorCode, ProtocolError
-from etp.store import Store
+from etp.store import Store, discovery
 from etp.store.feed import ChangeFeed, ChangeHub
 from etp.store.records import (
     ActiveStatus,
@@ -30,7 +30,6 @@ from etp.store.records import (
     Dataspace,
     DeletedResource,
     DeleteOutcome,
-    Edge,
     ObjectRecord,
     PutResult,
     RelationshipKind,
@@ -40,22 +39,15 @@ from etp.store.records import (
     StoredObject,
     TypeCount,
 )
-from etp.uri import DataObjectUri, DataspaceUri, parse_uri, split_qualified_type
+from etp.store.tx import RESOURCE_COLUMNS, Tx, object_key, resource_from_row
+from etp.uri import DataObjectUri, DataspaceUri
 
-__all__ = ["SqlStore", "Tx"]
+__all__ = ["SqlStore"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-Row = tuple[Any, ...]
 
 _HOUSEKEEPING_EVERY_US = 60_000_000
-_FAMILY = re.compile(r"[a-z]+[1-9][0-9]")
-
-_RESOURCE_COLUMNS = (
-    "o.uri, o.dataspace, o.qualified_type, o.uuid, o.object_version, o.name, o.last_changed, "
-    "o.store_created, o.store_last_write, o.active"
-)
-_EDGE_COLUMNS = "o.uri, e.target, e.relationship, e.containment"
 _UPSERT_OBJECT = """
 INSERT INTO objects (uri, dataspace, qualified_type, uuid, object_version, name, last_changed,
                      store_created, store_last_write, active, xml)
@@ -71,41 +63,6 @@ ON CONFLICT (uri) DO UPDATE SET deleted_time = excluded.deleted_time
 """
 
 
-class Tx(abc.ABC):
-    """One open transaction on one connection, used from one worker thread.
-
-    SQL is written with ``?`` placeholders; a list parameter is written ``col {tx.IN}`` with
-    ``tx.array(values)`` as its value.
-    """
-
-    IN: ClassVar[str]
-    """SQL after a column that tests membership in one list parameter."""
-
-    @abc.abstractmethod
-    def array(self, values: Iterable[str]) -> object:
-        """The parameter value for ``IN`` holding ``values``."""
-
-    @abc.abstractmethod
-    def rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        """Run a query, return all its rows."""
-
-    @abc.abstractmethod
-    def run(self, sql: str, params: Sequence[object] = ()) -> None:
-        """Run a statement."""
-
-    @abc.abstractmethod
-    def run_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
-        """Run a statement once per parameter row."""
-
-    @abc.abstractmethod
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        """Insert plain rows into ``table`` (the fastest way the backend has)."""
-
-    @abc.abstractmethod
-    def lock(self, uris: Collection[str]) -> None:
-        """Hold off, until this transaction ends, other writers of these object URIs."""
-
-
 class _Clock:
     """Strictly increasing microsecond timestamps (two writes never share a storeLastWrite)."""
 
@@ -117,65 +74,6 @@ class _Clock:
         with self._lock:
             self._last = max(time.time_ns() // 1000, self._last + 1)
             return self._last
-
-
-@dataclass(frozen=True, slots=True)
-class _TypeFilter:
-    exact: tuple[str, ...]
-    prefixes: tuple[str, ...]  # "witsml20." for "witsml20.*"
-
-    @classmethod
-    def parse(cls, types: Iterable[str]) -> _TypeFilter | None:
-        exact: list[str] = []
-        prefixes: list[str] = []
-        for text in types:
-            family, dot, star = text.partition(".")
-            if star == "*" and _FAMILY.fullmatch(family):
-                prefixes.append(family + dot)
-            else:
-                split_qualified_type(text)  # raises InvalidDataObjectType
-                exact.append(text)
-        return cls(tuple(exact), tuple(prefixes)) if exact or prefixes else None
-
-    def sql(self, tx: Tx, column: str) -> tuple[str, list[object]]:
-        clauses = [f"{column} {tx.IN}"] if self.exact else []
-        params: list[object] = [tx.array(self.exact)] if self.exact else []
-        for prefix in self.prefixes:
-            clauses.append(f"{column} LIKE ?")
-            params.append(prefix + "%")
-        return "(" + " OR ".join(clauses) + ")", params
-
-
-def _resource(row: Row) -> Resource:
-    return Resource(
-        uri=row[0],
-        dataspace=row[1],
-        qualified_type=row[2],
-        uuid=row[3],
-        object_version=row[4],
-        name=row[5],
-        last_changed=row[6],
-        store_created=row[7],
-        store_last_write=row[8],
-        active_status=ActiveStatus.ACTIVE if row[9] else ActiveStatus.INACTIVE,
-    )
-
-
-def _edge(row: Row) -> Edge:
-    return Edge(row[0], row[1], RelationshipKind(row[2]), bool(row[3]))
-
-
-def _kinds_sql(navigable: RelationshipKind) -> str:
-    if navigable is RelationshipKind.BOTH:
-        return "IN ('Primary', 'Secondary')"
-    return f"= '{RelationshipKind(navigable).value}'"
-
-
-def _object_key(uri: str) -> tuple[str, str | None]:
-    """The stored key (canonical URI without version) of a data object URI, and its version."""
-    parsed = DataObjectUri.parse(uri)
-    key = DataObjectUri.build(parsed.qualified_type, parsed.uuid, dataspace=parsed.dataspace)
-    return str(key), parsed.version
 
 
 def _check_record(record: ObjectRecord) -> None:
@@ -301,7 +199,7 @@ class SqlStore(Store):
         return await self._write(self._delete, uris, prune_contained_objects)
 
     async def get_resources(self, query: ResourceQuery) -> ResourcePage:
-        return await self._read(self._resources, query)
+        return await self._read(discovery.resources, query)
 
     async def get_deleted_resources(
         self,
@@ -310,14 +208,16 @@ class SqlStore(Store):
         deleted_after: int | None = None,
         data_object_types: Sequence[str] = (),
     ) -> list[DeletedResource]:
+        oldest = self._clock.now() - int(self.change_retention * 1_000_000) - 1
+        after = oldest if deleted_after is None else max(deleted_after, oldest)
         return await self._read(
-            self._deleted_resources, dataspace, deleted_after, tuple(data_object_types)
+            discovery.deleted_resources, dataspace, after, tuple(data_object_types)
         )
 
     async def count_types(
         self, uri: str, scope: ContextScope = ContextScope.TARGETS
     ) -> list[TypeCount]:
-        return await self._read(self._count_types, uri, scope)
+        return await self._read(discovery.count_types, uri, scope)
 
     async def get_dataspaces(self, *, store_last_write_after: int | None = None) -> list[Dataspace]:
         return await self._read(self._dataspaces, store_last_write_after)
@@ -439,11 +339,11 @@ class SqlStore(Store):
                 )
 
     def _get(self, tx: Tx, uris: list[str]) -> dict[str, StoredObject]:
-        keys = {uri: _object_key(uri) for uri in uris}
+        keys = {uri: object_key(uri) for uri in uris}
         found = {
-            row[0]: StoredObject(_resource(row), row[10])
+            row[0]: StoredObject(resource_from_row(row), row[10])
             for row in tx.rows(
-                f"SELECT {_RESOURCE_COLUMNS}, o.xml FROM objects o WHERE o.uri {tx.IN}",
+                f"SELECT {RESOURCE_COLUMNS}, o.xml FROM objects o WHERE o.uri {tx.IN}",
                 (tx.array({key for key, _ in keys.values()}),),
             )
         }
@@ -457,7 +357,7 @@ class SqlStore(Store):
     def _delete(
         self, tx: Tx, now: int, uris: list[str], prune: bool
     ) -> tuple[DeleteOutcome, list[Change]]:
-        keys = {uri: _object_key(uri)[0] for uri in uris}
+        keys = {uri: object_key(uri)[0] for uri in uris}
         tx.lock(set(keys.values()))
         existing = {
             row[0]
@@ -545,209 +445,7 @@ class SqlStore(Store):
 
     # -- discovery -----------------------------------------------------------------------------
 
-    def _resources(self, tx: Tx, query: ResourceQuery) -> ResourcePage:
-        if query.limit is not None and query.limit < 0:
-            raise ProtocolError(ErrorCode.EINVALID_ARGUMENT, f"negative limit {query.limit}")
-        types = _TypeFilter.parse(query.data_object_types)
-        context = parse_uri(query.uri)
-        kinds = _kinds_sql(query.navigable_edges)
-        if isinstance(context, DataspaceUri):
-            dataspace = str(context.dataspace_uri)
-            self._require_dataspace(tx, dataspace)
-            if query.scope is ContextScope.SOURCES:
-                return ResourcePage([], [], False)
-            resources, truncated = self._fetch(tx, query, types, "o.dataspace = ?", dataspace)
-            edges = []
-            if query.include_edges and resources:
-                listed = {r.uri for r in resources}
-                edges = sorted(
-                    (
-                        e
-                        for e in self._neighbours(tx, listed, outward=True, kinds=kinds)
-                        if e.target in listed
-                    ),
-                    key=lambda e: (e.source, e.target),
-                )
-        elif isinstance(context, DataObjectUri):
-            start = _object_key(str(context))[0]
-            if not tx.rows("SELECT 1 FROM objects WHERE uri = ?", (start,)):
-                raise ProtocolError(ErrorCode.ENOT_FOUND, f"{start} is not in the store")
-            reached, walked = self._walk(tx, start, query)
-            if query.scope not in (
-                ContextScope.SELF,
-                ContextScope.SOURCES_OR_SELF,
-                ContextScope.TARGETS_OR_SELF,
-            ):
-                reached.discard(start)
-            resources, truncated = self._fetch(
-                tx, query, types, f"o.uri {tx.IN}", tx.array(reached)
-            )
-            ends = {r.uri for r in resources} | {start}
-            edges = [e for e in walked if e.source in ends and e.target in ends]
-            edges.sort(key=lambda e: (e.source, e.target))
-        else:
-            raise ProtocolError(
-                ErrorCode.ENOTSUPPORTED,
-                f"context {context} is a folder URI; use a dataspace or data object URI",
-            )
-        if query.count_objects and resources:
-            resources = self._with_counts(tx, resources, kinds)
-        return ResourcePage(resources, edges if query.include_edges else [], truncated)
-
-    def _fetch(
-        self, tx: Tx, query: ResourceQuery, types: _TypeFilter | None, where: str, param: object
-    ) -> tuple[list[Resource], bool]:
-        sql = f"SELECT {_RESOURCE_COLUMNS} FROM objects o WHERE {where}"
-        params: list[object] = [param]
-        if types is not None:
-            clause, extra = types.sql(tx, "o.qualified_type")
-            sql += f" AND {clause}"
-            params += extra
-        if query.active_status is not None:
-            sql += " AND o.active = ?"
-            params.append(int(query.active_status is ActiveStatus.ACTIVE))
-        if query.store_last_write_after is not None:
-            sql += " AND o.store_last_write > ?"
-            params.append(query.store_last_write_after)
-        sql += " ORDER BY o.uri"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            params.append(query.limit + 1)
-        resources = [_resource(row) for row in tx.rows(sql, params)]
-        if query.limit is not None and len(resources) > query.limit:
-            return resources[: query.limit], True
-        return resources, False
-
-    def _walk(self, tx: Tx, start: str, query: ResourceQuery) -> tuple[set[str], list[Edge]]:
-        """Breadth-first, one query per level: what ``depth`` edges from ``start`` reach."""
-        outward = query.scope in (ContextScope.TARGETS, ContextScope.TARGETS_OR_SELF)
-        inward = query.scope in (ContextScope.SOURCES, ContextScope.SOURCES_OR_SELF)
-        if (outward or inward) and query.depth < 1:
-            raise ProtocolError(
-                ErrorCode.EINVALID_ARGUMENT, f"depth must be at least 1, got {query.depth}"
-            )
-        reached = {start}
-        walked: list[Edge] = []
-        frontier = {start}
-        kinds = _kinds_sql(query.navigable_edges)
-        for _ in range(query.depth if outward or inward else 0):
-            step = self._neighbours(tx, frontier, outward=outward, kinds=kinds)
-            walked += step
-            frontier = {e.target if outward else e.source for e in step} - reached
-            reached |= frontier
-            if not frontier:
-                break
-        if query.navigable_edges is RelationshipKind.PRIMARY:
-            extra: list[Edge] = []
-            if query.include_secondary_targets:
-                extra += self._neighbours(tx, reached, outward=True, kinds="= 'Secondary'")
-            if query.include_secondary_sources:
-                extra += self._neighbours(tx, reached, outward=False, kinds="= 'Secondary'")
-            reached |= {e.target for e in extra} | {e.source for e in extra}
-            walked += extra
-        return reached, walked
-
-    def _neighbours(self, tx: Tx, uris: Iterable[str], *, outward: bool, kinds: str) -> list[Edge]:
-        side = "o.uri" if outward else "e.target"
-        return [
-            _edge(row)
-            for row in tx.rows(
-                f"SELECT {_EDGE_COLUMNS} FROM edges e JOIN objects o ON o.id = e.source_id "
-                f"WHERE {side} {tx.IN} AND e.relationship {kinds}",
-                (tx.array(uris),),
-            )
-        ]
-
-    def _with_counts(self, tx: Tx, resources: list[Resource], kinds: str) -> list[Resource]:
-        listed = tx.array(r.uri for r in resources)
-        targets: dict[str, int] = dict(
-            tx.rows(
-                "SELECT o.uri, COUNT(*) FROM objects o JOIN edges e ON e.source_id = o.id "
-                f"JOIN objects t ON t.uri = e.target WHERE o.uri {tx.IN} "
-                f"AND e.relationship {kinds} GROUP BY o.uri",
-                (listed,),
-            )
-        )
-        sources: dict[str, int] = dict(
-            tx.rows(
-                "SELECT e.target, COUNT(*) FROM edges e JOIN objects s ON s.id = e.source_id "
-                f"WHERE e.target {tx.IN} AND e.relationship {kinds} GROUP BY e.target",
-                (listed,),
-            )
-        )
-        return [
-            replace(r, source_count=sources.get(r.uri, 0), target_count=targets.get(r.uri, 0))
-            for r in resources
-        ]
-
-    def _deleted_resources(
-        self, tx: Tx, dataspace: str, after: int | None, types: tuple[str, ...]
-    ) -> list[DeletedResource]:
-        sql = (
-            "SELECT uri, dataspace, qualified_type, deleted_time FROM deleted_objects "
-            "WHERE dataspace = ? AND deleted_time > ?"
-        )
-        oldest = self._clock.now() - int(self.change_retention * 1_000_000) - 1
-        after = oldest if after is None else max(after, oldest)
-        params: list[object] = [str(DataspaceUri.parse(dataspace).dataspace_uri), after]
-        kinds = _TypeFilter.parse(types)
-        if kinds is not None:
-            clause, extra = kinds.sql(tx, "qualified_type")
-            sql += f" AND {clause}"
-            params += extra
-        return [
-            DeletedResource(*row) for row in tx.rows(sql + " ORDER BY deleted_time, uri", params)
-        ]
-
-    def _count_types(self, tx: Tx, uri: str, scope: ContextScope) -> list[TypeCount]:
-        context = parse_uri(uri)
-        if isinstance(context, DataspaceUri):
-            dataspace = str(context.dataspace_uri)
-            self._require_dataspace(tx, dataspace)
-            if scope is ContextScope.SOURCES:
-                return []
-            return [
-                TypeCount(qtype, count, RelationshipKind.PRIMARY)
-                for qtype, count in tx.rows(
-                    "SELECT qualified_type, COUNT(*) FROM objects WHERE dataspace = ? "
-                    "GROUP BY qualified_type ORDER BY qualified_type",
-                    (dataspace,),
-                )
-            ]
-        if not isinstance(context, DataObjectUri):
-            raise ProtocolError(ErrorCode.ENOTSUPPORTED, f"{context} is a folder URI")
-        start = _object_key(str(context))[0]
-        if not tx.rows("SELECT 1 FROM objects WHERE uri = ?", (start,)):
-            raise ProtocolError(ErrorCode.ENOT_FOUND, f"{start} is not in the store")
-        kinds: dict[str, set[RelationshipKind]] = defaultdict(set)
-        if scope in (ContextScope.SELF, ContextScope.SOURCES_OR_SELF, ContextScope.TARGETS_OR_SELF):
-            kinds[start].add(RelationshipKind.PRIMARY)
-        if scope is not ContextScope.SELF:
-            outward = scope in (ContextScope.TARGETS, ContextScope.TARGETS_OR_SELF)
-            for edge in self._neighbours(
-                tx, {start}, outward=outward, kinds=_kinds_sql(RelationshipKind.BOTH)
-            ):
-                kinds[edge.target if outward else edge.source].add(edge.kind)
-        per_type: dict[str, tuple[int, set[RelationshipKind]]] = {}
-        for found, qtype in tx.rows(
-            f"SELECT uri, qualified_type FROM objects WHERE uri {tx.IN}", (tx.array(kinds),)
-        ):
-            count, seen = per_type.get(qtype, (0, set()))
-            per_type[qtype] = (count + 1, seen | kinds[found])
-        return [
-            TypeCount(
-                qtype,
-                count,
-                next(iter(seen)) if len(seen) == 1 else RelationshipKind.BOTH,
-            )
-            for qtype, (count, seen) in sorted(per_type.items())
-        ]
-
     # -- dataspaces ----------------------------------------------------------------------------
-
-    def _require_dataspace(self, tx: Tx, dataspace: str) -> None:
-        if not tx.rows("SELECT 1 FROM dataspaces WHERE uri = ?", (dataspace,)):
-            raise ProtocolError(ErrorCode.ENOT_FOUND, f"dataspace {dataspace} does not exist")
 
     def _dataspaces(self, tx: Tx, after: int | None) -> list[Dataspace]:
         out = []
