@@ -28,6 +28,17 @@ Semantics both backends guarantee:
   deleting another dataspace deletes the objects in it.
 * Every committed insert, update, delete and active-status flip is published, in commit order,
   to :meth:`Store.changes` subscribers.
+
+Use from a protocol handler::
+
+    store = await open_store("sqlite:///etp-store.db")
+    record = describe(witsml.parse(xml), xml, "eml:///")   # etp.store.describe
+    [result] = await store.put_objects([record])
+    page = await store.get_resources(ResourceQuery("eml:///", scope=ContextScope.TARGETS))
+    async with store.changes() as feed:
+        async for change in feed:
+            ...
+    await store.close()
 """
 
 from __future__ import annotations
