@@ -2,21 +2,29 @@
 
 Wire layout of one regular item (varints are zig-zag, doubles 8 little-endian bytes)::
 
-    channelId varint | 02 (one index) | index branch, payload | 00 (end of indexes)
-    | value branch [, payload unless null] | 00 (no attributes)
+    channelId varint | body:  02 (one index) | index branch | index | 00 (end of indexes)
+                              | value branch | value (none if null) | 00 (no attributes)
 
-Encoding computes every item's width and offset with numpy and writes each column in one
-vectorized step: a strided 2-D write when all items have the same width, a scatter otherwise.
-Decoding first assumes all items are as wide as the first one; when they are not, it finds every
-item's ``02 <index branch>`` marker, derives each item's extent from its own bytes, and checks
-that the items chain exactly from the array start to its end. Every byte is verified as the
-generic decoder would, so the fast path returns the same values or declines (returns None) and
-lets the generic decoder read (and report errors in) the bytes. Both paths produce and accept
-identical bytes; the tests compare them.
+Encoding computes every item's width and offset and writes whole columns at once:
+
+* all items equally wide: one (n, width) byte matrix, filled column by column;
+* equally wide bodies (channel ids of different widths, or nulls): bodies built as a matrix,
+  then moved as whole rows (a ``V<width>`` view) next to byte-scattered channel ids;
+* otherwise (index or value varints of different widths): every column scattered byte by byte.
+
+Decoding first assumes that every item is laid out like the first one and reads strided columns.
+If that does not hold, it finds each item by its ``02 <index branch>`` marker, reads each item's
+layout from its own bytes, and checks that the items chain exactly from the array start to its
+end. Every byte is checked as the generic decoder checks it, so the fast path returns what the
+generic decoder would, or None: then the generic decoder reads (and reports errors in) the bytes.
+
+Varints of up to 8 bytes are handled 8 bytes at a time as one uint64 ("SWAR"): three
+mask-and-shift steps move the 7-bit groups together (decode) or apart (encode).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -25,6 +33,7 @@ from numpy.typing import NDArray
 from etp.messages.data_items import DataItems
 
 _U8 = np.uint8
+_U64 = np.uint64
 _INDEX_BRANCH = {np.dtype(np.int64): 2, np.dtype(np.float64): 4}  # zig-zag of branches 1, 2
 # value dtype -> zig-zag byte of its DataValue branch, and its payload width (0 = varint)
 _VALUE_BRANCH = {
@@ -36,32 +45,92 @@ _VALUE_BRANCH = {
 }
 _BRANCH_DTYPE = {branch: dtype for dtype, (branch, _) in _VALUE_BRANCH.items()}
 _MIN_ITEMS = 16  # below this the generic codec is as fast
+_PAD = 32  # zero bytes after a copy of the input, so 8-byte reads near its end stay inside
 
 
-# --- varints, vectorized --------------------------------------------------------------------------
+# --- varints as 64-bit words ----------------------------------------------------------------------
+
+_HIGH = 0x8080808080808080
+_LOW7 = 0x7F7F7F7F7F7F7F7F
+_WIDTH_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], _U64)
 
 
-def _zigzag(a: NDArray[Any]) -> NDArray[np.uint64]:
+def _first_bytes(width: int) -> int:
+    return (1 << (8 * width)) - 1
+
+
+# By varint width 1..8: the high bits of its bytes, the continuation bits it must have (all but
+# the last byte's), and its 7-bit groups.
+_HIGH_BITS = np.array([0] + [_HIGH & _first_bytes(w) for w in range(1, 9)], _U64)
+_CONTINUATION = np.array([0] + [_HIGH & _first_bytes(w - 1) for w in range(1, 9)], _U64)
+_GROUPS = np.array([0] + [_LOW7 & _first_bytes(w) for w in range(1, 9)], _U64)
+
+
+def _zigzag(a: NDArray[Any]) -> NDArray[Any]:
     a = a.astype(np.int64, copy=False)
-    return ((a << 1) ^ (a >> 63)).view(np.uint64)
+    return ((a << 1) ^ (a >> 63)).view(_U64)
 
 
-def _varint_widths(z: NDArray[np.uint64]) -> NDArray[np.int64]:
-    widths = np.ones(len(z), np.int64)
+def _unzigzag(z: NDArray[Any]) -> NDArray[Any]:
+    """Signed values of zig-zag encoded ones below 2**63 (any integer dtype)."""
+    z = z.astype(np.int64)
+    return (z >> 1) ^ -(z & 1)
+
+
+def _varint_widths(z: NDArray[Any]) -> NDArray[Any]:
+    """Bytes of each varint (1..10)."""
     top = int(z.max(initial=0))
-    shift = 7
-    while top >> shift:
-        widths += (z >> np.uint64(shift)) != 0
-        shift += 7
-    return widths
+    if top < 1 << 7:
+        return np.ones(len(z), np.int64)
+    if top < 1 << 14:
+        return (z >= 1 << 7).astype(np.int64) + 1
+    return np.searchsorted(_WIDTH_LIMITS, z, side="right").astype(np.int64) + 1
 
 
-def _varint_byte(
-    z: NDArray[np.uint64], k: int, widths: NDArray[np.int64] | int
-) -> NDArray[np.uint8]:
-    """Byte ``k`` of each varint (with its continuation bit)."""
-    low = ((z >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(_U8)
-    return low | np.where(widths > k + 1, _U8(0x80), _U8(0))
+def _spread(z: NDArray[Any], top: int) -> NDArray[Any]:
+    """Values of up to ``top`` (≤ 8) varint bytes with one 7-bit group per byte (no high bits)."""
+    if top > 4:
+        z = (z & 0x0FFFFFFF) | ((z & 0x00FFFFFFF0000000) << 4)
+    if top > 2:
+        z = (z & 0x00003FFF00003FFF) | ((z & 0x0FFFC0000FFFC000) << 2)
+    if top > 1:
+        z = (z & 0x007F007F007F007F) | ((z & 0x3F803F803F803F80) << 1)
+    return z
+
+
+def _join(w: NDArray[Any], top: int) -> NDArray[Any]:
+    """The inverse of _spread for values of up to ``top`` bytes: their 7-bit groups together."""
+    if top > 1:
+        w = (w & 0x007F007F007F007F) | ((w & 0x7F007F007F007F00) >> 1)
+    if top > 2:
+        w = (w & 0x00003FFF00003FFF) | ((w & 0x3FFF00003FFF0000) >> 2)
+    if top > 4:
+        w = (w & 0x000000000FFFFFFF) | ((w & 0x0FFFFFFF00000000) >> 4)
+    return w
+
+
+def _varint_words(z: NDArray[Any], width: int) -> NDArray[Any]:
+    """The varints of ``width`` (≤ 8) bytes of ``z`` as an (n, 8) little-endian byte matrix."""
+    words: NDArray[Any] = (_spread(z, width) | _CONTINUATION[width]).astype("<u8", copy=False)
+    return words.view(_U8).reshape(len(z), 8)
+
+
+def _read_words(
+    words: NDArray[Any], widths: NDArray[Any] | int
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Varints of ``widths`` (≤ 8) bytes from the 8 bytes at their start: well-formed?, values."""
+    top = widths if isinstance(widths, int) else int(widths.max())
+    ok = (words & _HIGH_BITS[widths]) == _CONTINUATION[widths]
+    z = _join(words & _GROUPS[widths], top).view(np.int64)  # < 2**56: the sign bit is clear
+    return ok, (z >> 1) ^ -(z & 1)
+
+
+def _widths_of(words: NDArray[Any]) -> NDArray[Any]:
+    """Width of the varint at the start of each word; 9 if longer than 8 bytes."""
+    stop = ~words & _HIGH  # the high bit of every byte that ends a varint
+    first_stop = stop & (_U64(0) - stop)
+    widths: NDArray[Any] = np.bitwise_count(words & _HIGH & (first_stop - _U64(1)))
+    return widths.astype(np.int64) + 1
 
 
 def _varint_bytes_of(value: int) -> bytes:
@@ -74,11 +143,18 @@ def _varint_bytes_of(value: int) -> bytes:
     return bytes(out)
 
 
-def _uniform(widths: NDArray[np.int64] | int) -> int | None:
+def _uniform(widths: NDArray[Any] | int) -> int | None:
     if isinstance(widths, int):
         return widths
+    if len(widths) == 0:
+        return 0
     low = int(widths.min())
     return low if low == int(widths.max()) else None
+
+
+def _rows_view(buf: NDArray[Any], width: int) -> NDArray[Any]:
+    """``buf`` seen as one ``width``-byte row starting at every byte offset."""
+    return np.ndarray((len(buf) - width + 1,), f"V{width}", buffer=buf, offset=0, strides=(1,))
 
 
 # --- encoding -----------------------------------------------------------------------------------
@@ -96,93 +172,139 @@ def encode(items: DataItems) -> bytes:
     """The Avro ``array<DataItem>`` bytes of ``items`` (block count, items, end of array)."""
     if len(items) == 0:
         return b"\x00"
-    layout = _Layout(items)
+    columns = _Columns(items)
     head = _varint_bytes_of(len(items))
-    widths = (
-        _uniform(layout.id_widths),
-        _uniform(layout.index_widths),
-        _uniform(layout.value_widths),
-    )
-    if None not in widths and (items.nulls is None or items.nulls.all()):
-        return layout.write_rows(head, *widths)  # type: ignore[arg-type]
-    return layout.scatter(head)
+    if not columns.uniform_body:
+        buf = columns.scatter(len(head))
+    elif columns.id_width is not None and columns.id_width <= 8 and items.nulls is None:
+        buf = columns.write_rows(len(head))
+    else:
+        buf = columns.scatter_bodies(len(head))
+    buf[: len(head)] = np.frombuffer(head, _U8)
+    buf[-1] = 0
+    return buf.tobytes()
 
 
-class _Layout:
-    """Per-item bytes of a DataItems being encoded: zig-zag values, widths and branches."""
+class _Columns:
+    """The per-item bytes of a DataItems being encoded: zig-zag varints, widths, branches.
+
+    The body (see the module doc) has one layout when every index varint has one width and every
+    non-null value one width (up to 8 bytes): ``index_width``, ``value_width``, ``body_width``.
+    """
 
     def __init__(self, items: DataItems) -> None:
         self.items = items
+        self.nulls = items.nulls
         self.ids = _zigzag(items.channel_ids)
         self.id_widths = _varint_widths(self.ids)
+        self.id_width = _uniform(self.id_widths)
         self.index_branch = _INDEX_BRANCH[items.indexes.dtype]
-        self.index_z: NDArray[np.uint64] | None = None
-        self.index_widths: NDArray[np.int64] | int = 8
+        self.index_z: NDArray[Any] | None = None
+        self.index_widths: NDArray[Any] | int = 8
         if self.index_branch == 2:
             self.index_z = _zigzag(items.indexes)
             self.index_widths = _varint_widths(self.index_z)
         self.value_branch, width = _VALUE_BRANCH[items.values.dtype]
-        self.value_z: NDArray[np.uint64] | None = None
-        self.value_widths: NDArray[np.int64] | int = width
+        self.value_z: NDArray[Any] | None = None
+        self.value_widths: NDArray[Any] | int = width
         if width == 0:
             self.value_z = _zigzag(items.values)
             self.value_widths = _varint_widths(self.value_z)
-        if items.nulls is not None:
-            self.value_widths = np.where(items.nulls, 0, self.value_widths)
+        present_widths: NDArray[Any] | int = self.value_widths  # of the non-null values
+        if self.nulls is not None:
+            if self.value_z is not None:
+                present_widths = _varint_widths(self.value_z[~self.nulls])
+            elif self.nulls.all():
+                present_widths = 0
+            self.value_widths = np.where(self.nulls, 0, self.value_widths)
+        index_width, value_width = _uniform(self.index_widths), _uniform(present_widths)
+        self.uniform_body = (
+            index_width is not None
+            and value_width is not None
+            and index_width <= 8
+            and value_width <= 8
+        )
+        self.index_width, self.value_width = index_width or 0, value_width or 0
+        self.branch_at = self.index_width + 3  # column of the value branch in a body
+        self.body_width = self.branch_at + self.value_width + 2
+        self.null_body_width = self.branch_at + 2  # a null has no payload
 
-    def write_rows(self, head: bytes, id_width: int, index_width: int, value_width: int) -> bytes:
-        """Every item has the same width: fill an (n, width) byte matrix column by column."""
-        n = len(self.items)
-        width = id_width + index_width + value_width + 5
-        buf = np.empty(len(head) + n * width + 1, _U8)
-        buf[: len(head)] = np.frombuffer(head, _U8)
-        buf[-1] = 0
-        rows = buf[len(head) : -1].reshape(n, width)
-        for k in range(id_width):
-            rows[:, k] = _varint_byte(self.ids, k, id_width)
-        c = id_width
-        rows[:, c] = 2
-        rows[:, c + 1] = self.index_branch
-        c += 2
+    def write_rows(self, start: int) -> NDArray[Any]:
+        """All items equally wide: fill an (n, width) matrix in place."""
+        n, id_width = len(self.items), self.id_width or 0
+        buf = np.empty(start + n * (id_width + self.body_width) + 1, _U8)
+        rows = buf[start:-1].reshape(n, id_width + self.body_width)
+        _put_varints(rows, 0, self.ids, id_width)
+        self._fill_bodies(rows[:, id_width:])
+        return buf
+
+    def scatter_bodies(self, start: int) -> NDArray[Any]:
+        """Bodies equally wide: build them as a matrix, move them as rows next to the ids."""
+        nulls = self.nulls
+        bodies = np.empty((len(self.items), self.body_width), _U8)
+        self._fill_bodies(bodies)
+        if nulls is None:
+            body_widths: NDArray[Any] | int = self.body_width
+        else:
+            body_widths = np.where(nulls, self.null_body_width, self.body_width)
+        ends = np.cumsum(self.id_widths + body_widths) + start
+        at = ends - body_widths
+        buf = np.empty(int(ends[-1]) + 1, _U8)
+        top = int(self.id_widths.max())
+        if top <= 8 and self.null_body_width >= 7:
+            # 8 bytes at each id: what is past the id lies in its body, written next
+            words = _spread(self.ids, top) | _CONTINUATION[self.id_widths]
+            _rows_view(buf, 8)[at - self.id_widths] = words.astype("<u8", copy=False).view("V8")
+        else:
+            _scatter_varints(buf, at - self.id_widths, self.ids, self.id_widths)
+        full = bodies.view(f"V{self.body_width}").ravel()
+        if nulls is None:
+            _rows_view(buf, self.body_width)[at] = full
+        else:
+            present = ~nulls
+            _rows_view(buf, self.body_width)[at[present]] = full[present]
+            width, short = self.body_width, f"V{self.null_body_width}"
+            heads = np.ndarray((len(bodies),), short, buffer=bodies, offset=0, strides=(width,))
+            _rows_view(buf, self.null_body_width)[at[nulls]] = heads[nulls]
+        return buf
+
+    def _fill_bodies(self, rows: NDArray[Any]) -> None:
+        c = self.branch_at
+        rows[:, 0] = 2
+        rows[:, 1] = self.index_branch
         if self.index_z is None:
-            rows[:, c : c + 8] = _raw_bytes(self.items.indexes, "<f8")
+            rows[:, 2:10].view("<f8")[:, 0] = self.items.indexes
         else:
-            for k in range(index_width):
-                rows[:, c + k] = _varint_byte(self.index_z, k, index_width)
-        c += index_width
-        rows[:, c] = 0
-        all_null = self.items.nulls is not None
-        rows[:, c + 1] = 0 if all_null else self.value_branch
-        c += 2
-        values = self.items.values
-        if all_null:
-            pass
+            _put_varints(rows, 2, self.index_z, self.index_width)
+        rows[:, c - 1] = 0
+        rows[:, c] = self.value_branch
+        values, width = self.items.values, self.value_width
+        if width == 0:
+            pass  # every value is null
         elif self.value_z is not None:
-            for k in range(value_width):
-                rows[:, c + k] = _varint_byte(self.value_z, k, value_width)
+            _put_varints(rows, c + 1, self.value_z, width)
         elif values.dtype == np.bool_:
-            rows[:, c] = values
+            rows[:, c + 1] = values
         else:
-            rows[:, c : c + value_width] = _raw_bytes(values, f"<f{value_width}")
+            rows[:, c + 1 : c + 1 + width].view(f"<f{width}")[:, 0] = values
         rows[:, -1] = 0
-        return buf.tobytes()
+        if self.nulls is not None:
+            rows[self.nulls, c : c + 2] = 0
 
-    def scatter(self, head: bytes) -> bytes:
-        """Items of varying widths: compute each item's offset, scatter each column."""
-        nulls = self.items.nulls
+    def scatter(self, start: int) -> NDArray[Any]:
+        """Items of any widths: compute each item's offset, scatter each column."""
+        nulls = self.nulls
         item_widths = self.id_widths + self.index_widths + self.value_widths + 5
-        ends = np.cumsum(item_widths) + len(head)
+        ends = np.cumsum(item_widths) + start
         starts = ends - item_widths
         buf = np.empty(int(ends[-1]) + 1, _U8)
-        buf[: len(head)] = np.frombuffer(head, _U8)
-        buf[-1] = 0
         _scatter_varints(buf, starts, self.ids, self.id_widths)
         p = starts + self.id_widths
         buf[p] = 2
         buf[p + 1] = self.index_branch
         p += 2
         if self.index_z is None:
-            _scatter_raw(buf, p, self.items.indexes, "<f8")
+            _rows_view(buf, 8)[p] = _raw_bytes(self.items.indexes, "<f8").ravel().view("V8")
         else:
             assert not isinstance(self.index_widths, int)
             _scatter_varints(buf, p, self.index_z, self.index_widths)
@@ -200,36 +322,40 @@ class _Layout:
             elif values.dtype == np.bool_:
                 buf[at] = values
             else:
-                _scatter_raw(buf, at, values, f"<f{values.dtype.itemsize}")
+                size = values.dtype.itemsize
+                _rows_view(buf, size)[at] = _raw_bytes(values, f"<f{size}").ravel().view(f"V{size}")
         buf[ends - 1] = 0
-        return buf.tobytes()
+        return buf
 
 
-def _raw_bytes(column: NDArray[Any], dtype: str) -> NDArray[np.uint8]:
+def _put_varints(rows: NDArray[Any], c: int, z: NDArray[Any], width: int) -> None:
+    """Write varints of ``width`` (≤ 8) bytes into columns c.. of every row."""
+    if width == 1:
+        rows[:, c] = z
+    elif width == 8:
+        rows[:, c : c + 8].view("<u8")[:, 0] = _spread(z, 8) | _CONTINUATION[8]
+    else:
+        rows[:, c : c + width] = _varint_words(z, width)[:, :width]
+
+
+def _raw_bytes(column: NDArray[Any], dtype: str) -> NDArray[Any]:
     """Little-endian bytes of each value, as an (n, itemsize) matrix."""
-    data = column.astype(dtype, copy=False)
-    return np.ascontiguousarray(data).view(_U8).reshape(len(column), data.dtype.itemsize)
+    data = np.ascontiguousarray(column.astype(dtype, copy=False))
+    return data.view(_U8).reshape(len(column), data.dtype.itemsize)
 
 
 def _scatter_varints(
-    buf: NDArray[np.uint8], at: NDArray[np.int64], z: NDArray[np.uint64], widths: NDArray[np.int64]
+    buf: NDArray[Any], at: NDArray[Any], z: NDArray[Any], widths: NDArray[Any]
 ) -> None:
+    """Write each varint byte by byte (no write reaches past its varint)."""
     for k in range(int(widths.max())):
-        byte = _varint_byte(z, k, widths)
+        low = ((z >> _U64(7 * k)) & _U64(0x7F)).astype(_U8)
+        byte = low | np.where(widths > k + 1, _U8(0x80), _U8(0))
         if k == 0:
             buf[at] = byte
         else:
             longer = widths > k
             buf[at[longer] + k] = byte[longer]
-
-
-def _scatter_raw(
-    buf: NDArray[np.uint8], at: NDArray[np.int64], values: NDArray[Any], dtype: str
-) -> None:
-    size = np.dtype(dtype).itemsize
-    # a view of buf with one (unaligned) value starting at every byte offset
-    view = np.ndarray((len(buf) - size + 1,), dtype, buffer=buf, offset=0, strides=(1,))
-    view[at] = values
 
 
 # --- decoding -----------------------------------------------------------------------------------
@@ -243,250 +369,246 @@ def decode(data: bytes, p: int) -> tuple[DataItems, int] | None:
     n, q = head
     if n < _MIN_ITEMS or n > (len(data) - q) // 6:
         return None
-    first = _first_item_layout(data, q)
-    if first is None:
+    layout = _first_item(data, q)
+    if layout is None:
         return None
-    buf = np.frombuffer(data, _U8)
-    return _decode_rows(buf, data, q, n, *first) or _decode_chained(buf, data, q, n, first[1])
+    padded = np.zeros(len(data) + _PAD, _U8)
+    padded[: len(data)] = np.frombuffer(data, _U8)
+    _, index_branch, _, value_branch, value_width = layout
+    if value_branch and value_width:
+        found = _decode_rows(padded, len(data), q, n, layout)
+        if found is not None:
+            return found
+    return _decode_items(padded, len(data), q, n, index_branch, value_branch)
 
 
 def _read_count(data: bytes, p: int) -> tuple[int, int] | None:
-    n = shift = 0
-    for i in range(p, min(p + 5, len(data))):
-        c = data[i]
-        n |= (c & 0x7F) << shift
-        if c < 0x80:
-            return ((n >> 1) ^ -(n & 1)), i + 1
-        shift += 7
-    return None
+    width = _varint_width_at(data, p)
+    if width is None or width > 5:
+        return None
+    z = sum((data[p + k] & 0x7F) << (7 * k) for k in range(width))
+    return (z >> 1) ^ -(z & 1), p + width
 
 
 def _varint_width_at(data: bytes, p: int) -> int | None:
-    for i in range(p, min(p + 10, len(data))):
+    for i in range(p, min(p + 8, len(data))):
         if data[i] < 0x80:
             return i - p + 1
     return None
 
 
-def _first_item_layout(data: bytes, q: int) -> tuple[int, int, int, int, int] | None:
-    """(id width, index branch, index width, value branch, value width) of the item at q."""
+def _first_item(data: bytes, q: int) -> tuple[int, int, int, int, int] | None:
+    """The first item's id width, index branch and width, value branch and width (0: null)."""
     id_width = _varint_width_at(data, q)
-    if id_width is None or q + id_width + 2 >= len(data) or data[q + id_width] != 2:
+    if id_width is None or q + id_width + 1 >= len(data) or data[q + id_width] != 2:
         return None
     r = q + id_width + 1
     index_branch = data[r]
     index_width = 8 if index_branch == 4 else _varint_width_at(data, r + 1)
-    if index_branch not in (2, 4) or index_width is None or r + index_width + 2 >= len(data):
+    if index_branch not in (2, 4) or index_width is None or r + index_width + 3 >= len(data):
         return None
-    r += 1 + index_width
-    value_branch = data[r + 1]
-    if data[r] != 0 or (value_branch not in _BRANCH_DTYPE and value_branch != 0):
-        return None
-    value_width = _VALUE_BRANCH[_BRANCH_DTYPE[value_branch]][1] if value_branch else 0
-    if value_branch and value_width == 0:
-        value_width = _varint_width_at(data, r + 2) or 0
+    value_branch = data[r + index_width + 2]
+    if value_branch not in _BRANCH_DTYPE:
+        return id_width, index_branch, index_width, 0, 0
+    value_width = _VALUE_BRANCH[_BRANCH_DTYPE[value_branch]][1]
+    if value_width == 0:
+        value_width = _varint_width_at(data, r + index_width + 3) or 0
     return id_width, index_branch, index_width, value_branch, value_width
 
 
 def _decode_rows(
-    buf: NDArray[np.uint8],
-    data: bytes,
-    q: int,
-    n: int,
-    id_width: int,
-    index_branch: int,
-    index_width: int,
-    value_branch: int,
-    value_width: int,
+    padded: NDArray[Any], size: int, q: int, n: int, layout: tuple[int, int, int, int, int]
 ) -> tuple[DataItems, int] | None:
     """Decode assuming every item is laid out like the first; None if one is not."""
+    id_width, index_branch, index_width, value_branch, value_width = layout
     width = id_width + index_width + value_width + 5
     end = q + n * width
-    if (value_branch and value_width == 0) or end >= len(buf) or buf[end] != 0:
+    if end >= size or padded[end] != 0:
         return None
-    rows = buf[q:end].reshape(n, width)
-    c_index = id_width + 2
-    c_value = c_index + index_width + 2
-    fixed = rows[:, [id_width, id_width + 1, c_value - 2, c_value - 1, width - 1]]
-    if not (fixed == np.array([2, index_branch, 0, value_branch, 0], _U8)).all():
+    rows = padded[q:end].reshape(n, width)
+    mask, expected = _row_pattern(layout)
+    if not ((rows & mask) == expected).all():
         return None
-    ids = _varint_column(rows, 0, id_width)
-    if ids is None:
-        return None
+
+    def words(c: int) -> NDArray[Any]:  # the 8 bytes from column c of each row
+        return np.ndarray((n,), "<u8", buffer=padded, offset=q + c, strides=(width,))
+
+    ids = _read_words(words(0), id_width)[1] if id_width > 1 else _unzigzag(rows[:, 0])
     if index_branch == 4:
-        indexes = _strided(data, q + c_index, width, n, "<f8")
+        indexes = rows[:, id_width + 2 : id_width + 10].view("<f8")[:, 0].astype(np.float64)
     else:
-        index_ints = _varint_column(rows, c_index, index_width)
-        if index_ints is None:
-            return None
-        indexes = index_ints
-    if value_branch == 0:
-        values: NDArray[Any] = np.zeros(n)
-        nulls = np.ones(n, bool)
-        return DataItems._trusted(ids, indexes, values, nulls), end + 1
+        indexes = _read_words(words(id_width + 2), index_width)[1]
+    c = id_width + index_width + 4  # the value
     dtype = _BRANCH_DTYPE[value_branch]
     if dtype.kind == "f":
-        values = _strided(data, q + c_value, width, n, f"<f{dtype.itemsize}")
+        size = dtype.itemsize
+        values = rows[:, c : c + size].view(f"<f{size}")[:, 0].astype(dtype)
     elif dtype.kind == "b":
-        if rows[:, c_value].max() > 1:
-            return None
-        values = rows[:, c_value].astype(bool)
+        values = rows[:, c].astype(bool)
     else:
-        ints = _varint_column(rows, c_value, value_width)
-        if ints is None or not _fits(ints, dtype):
+        values = _read_words(words(c), value_width)[1]
+        if dtype == np.int32 and not _fits_int32(values):
             return None
-        values = ints.astype(dtype)
+        values = values.astype(dtype)
     return DataItems._trusted(ids, indexes, values, None), end + 1
 
 
-def _varint_column(rows: NDArray[np.uint8], c: int, width: int) -> NDArray[np.int64] | None:
-    """Decode the varints of columns c..c+width of every row, or None if one is not exactly that."""
-    block = rows[:, c : c + width]
-    if not ((block[:, :-1] >= 0x80).all() and (block[:, -1] < 0x80).all()):
-        return None
-    if width == 10 and (block[:, -1] > 1).any():
-        return None
-    z = np.zeros(len(rows), np.uint64)
-    for k in range(width):
-        z |= (block[:, k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
-    return _unzigzag(z)
+@functools.lru_cache(maxsize=64)
+def _row_pattern(layout: tuple[int, int, int, int, int]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Mask and expected bits of every structural bit of an item with this layout.
+
+    Fixed bytes (02, branches, 00s) are compared whole; of a varint byte only the continuation
+    bit (set on all but its last byte); of a boolean the 7 bits that must be 0.
+    """
+    id_width, index_branch, index_width, value_branch, value_width = layout
+    width = id_width + index_width + value_width + 5
+    mask, expected = np.zeros(width, _U8), np.zeros(width, _U8)
+
+    def fixed(c: int, value: int) -> None:
+        mask[c], expected[c] = 0xFF, value
+
+    def varint(c: int, w: int) -> None:
+        mask[c : c + w] = 0x80
+        expected[c : c + w - 1] = 0x80
+
+    varint(0, id_width)
+    fixed(id_width, 2)
+    fixed(id_width + 1, index_branch)
+    if index_branch == 2:
+        varint(id_width + 2, index_width)
+    c = id_width + index_width + 3
+    fixed(c - 1, 0)
+    fixed(c, value_branch)
+    dtype = _BRANCH_DTYPE[value_branch]
+    if dtype.kind == "b":
+        mask[c + 1] = 0xFE
+    elif dtype.kind in "iu":
+        varint(c + 1, value_width)
+    fixed(width - 1, 0)
+    return mask, expected
 
 
-def _unzigzag(z: NDArray[np.uint64]) -> NDArray[np.int64]:
-    return (z >> np.uint64(1)).view(np.int64) ^ -(z & np.uint64(1)).view(np.int64)
-
-
-def _strided(data: bytes, offset: int, stride: int, n: int, dtype: str) -> NDArray[Any]:
-    view = np.ndarray((n,), dtype, buffer=data, offset=offset, strides=(stride,))
-    return view.astype(np.dtype(dtype).newbyteorder("="))
-
-
-def _fits(values: NDArray[np.int64], dtype: np.dtype[Any]) -> bool:
-    if dtype != np.int32:
-        return True
+def _fits_int32(values: NDArray[Any]) -> bool:
     return bool(values.min() >= -(2**31) and values.max() < 2**31)
 
 
-def _decode_chained(
-    buf: NDArray[np.uint8], data: bytes, q: int, n: int, index_branch: int
+def _read_values(
+    column: Any, c: Any, branch: int, widths: NDArray[Any] | int
+) -> tuple[Any, NDArray[Any]]:
+    """The values of one DataValue branch: well-formed?, and the values (``column(c, dtype)``)."""
+    dtype = _BRANCH_DTYPE[branch]
+    if dtype.kind == "f":
+        return True, column(c, f"<f{dtype.itemsize}").astype(dtype)
+    if dtype.kind == "b":
+        bytes_ = column(c, "u1")
+        return bytes_ <= 1, bytes_.astype(bool)
+    ok, values = _read_words(column(c, "<u8"), widths)
+    if dtype == np.int32:
+        ok &= (values >= -(2**31)) & (values < 2**31)
+    return ok, values.astype(dtype)
+
+
+def _decode_items(
+    padded: NDArray[Any], size: int, q: int, n: int, index_branch: int, value_branch: int
 ) -> tuple[DataItems, int] | None:
-    """Decode items of varying widths, found by their ``02 <index branch>`` markers."""
-    last = len(buf) - 1
-    seg = buf[q:]
-    marks = np.flatnonzero((seg[:-1] == 2) & (seg[1:] == index_branch)) + q
+    """Decode items of varying layouts, found by their ``02 <index branch>`` markers.
+
+    ``value_branch`` is the first item's (0 if its value is null: then the commonest one).
+    """
+    seg = padded[q:size]
+    marks = ((seg[:-1] == 2) & (seg[1:] == index_branch)).nonzero()[0] + q
     if len(marks) < n:
         return None
-    # Each marker's item, were it real: index, end of indexes, value branch, value, end.
-    at_index = marks + 2
+    words = _rows_view(padded, 8)
+
+    def at(positions: Any, dtype: str = "u1") -> NDArray[Any]:
+        if dtype == "u1":
+            found: NDArray[Any] = padded[positions]
+            return found
+        native = np.dtype(dtype).newbyteorder("=")
+        found = words[positions].view(dtype)[:: 8 // native.itemsize]
+        return found.astype(native, copy=False)
+
+    # Each marker's item, were it one: index, end of indexes, value branch, value, end.
+    index_ok: Any = True
     if index_branch == 4:
-        index_widths: NDArray[np.int64] | int = 8
+        index_widths: NDArray[Any] | int = 8
+        indexes = at(marks + 2, "<f8")
     else:
-        found = _varint_widths_at(buf, at_index)
-        if found is None:
+        index_words = at(marks + 2, "<u8")
+        index_widths = _widths_of(index_words)
+        index_ok, indexes = _read_words(index_words, np.minimum(index_widths, 8))
+        index_ok &= index_widths <= 8
+    branch_at = marks + 3 + index_widths
+    branches = padded[branch_at]
+    if value_branch == 0:
+        counts = np.bincount(branches, minlength=256)
+        counts[0] = 0  # a false marker may show any branch: take the commonest
+        value_branch = int(counts.argmax()) if counts.any() else 0
+    nulls = branches == 0
+    has_nulls = bool(nulls.any())
+    ok = (branches == value_branch) | nulls if has_nulls else branches == value_branch
+    ok &= padded[branch_at - 1] == 0
+    ok &= index_ok
+    ends = branch_at + 2
+    if value_branch:
+        if value_branch not in _BRANCH_DTYPE:
             return None
-        index_widths = found
-    at_end_of_indexes = np.minimum(at_index + index_widths, last)
-    branches = buf[np.minimum(at_end_of_indexes + 1, last)]
-    value_kinds = np.unique(branches)
-    value_kinds = value_kinds[value_kinds != 0]
-    plausible = buf[at_end_of_indexes] == 0
-    if len(value_kinds) > 1:  # a false marker may see any branch: keep the commonest
-        counts = [(int((branches == k).sum()), int(k)) for k in value_kinds]
-        value_kinds = np.array([max(counts)[1]], _U8)
-    value_branch = int(value_kinds[0]) if len(value_kinds) else 0
-    if value_branch and value_branch not in _BRANCH_DTYPE:
-        return None
-    plausible &= (branches == 0) | (branches == value_branch)
-    at_value = at_end_of_indexes + 2
-    dtype = _BRANCH_DTYPE.get(value_branch, np.dtype(np.float64))
-    width = _VALUE_BRANCH[dtype][1]
-    if value_branch and width == 0:
-        found = _varint_widths_at(buf, np.minimum(at_value, last))
-        if found is None:
-            return None
-        value_widths = np.where(branches == 0, 0, found)
+        value_widths: Any = _VALUE_BRANCH[_BRANCH_DTYPE[value_branch]][1]
+        if value_widths == 0:
+            value_widths = _widths_of(at(branch_at + 1, "<u8"))
+            ok &= (value_widths <= 8) | nulls
+            value_widths = np.minimum(value_widths, 8)
+        values_ok, values = _read_values(at, branch_at + 1, value_branch, value_widths)
+        ok &= values_ok | nulls if has_nulls else values_ok
+        ends = ends + (np.where(nulls, 0, value_widths) if has_nulls else value_widths)
     else:
-        value_widths = np.where(branches == 0, 0, width)
-    ends = at_value + value_widths + 1
-    plausible &= buf[np.minimum(ends - 1, last)] == 0
-    keep = np.flatnonzero(plausible)[:n]
-    if len(keep) < n:
+        values = np.zeros(len(marks))
+    ok &= padded[ends - 1] == 0
+    if len(marks) != n or not ok.all():  # drop the markers that are not item starts
+        keep = np.flatnonzero(ok)[:n]
+        if len(keep) < n:
+            return None
+        marks, ends, nulls, values = marks[keep], ends[keep], nulls[keep], values[keep]
+        indexes = indexes[keep]
+        has_nulls = bool(nulls.any())
+    # The items must chain: each channel id starts where the previous item ended.
+    end = int(ends[-1])
+    if end >= size or padded[end] != 0:
         return None
-    marks, ends, at_value, branches = marks[keep], ends[keep], at_value[keep], branches[keep]
-    if not isinstance(index_widths, int):
-        index_widths = index_widths[keep]
-    value_widths = value_widths[keep]
-    # The items must chain: each one starts (with its channel id) where the previous one ended.
     starts = np.empty(n, np.int64)
     starts[0] = q
     starts[1:] = ends[:-1]
-    end = int(ends[-1])
-    if end > last or buf[end] != 0:
-        return None
-    ids = _varint_values_at(buf, starts, marks - starts)
+    ids = _read_ids(padded, starts, marks, at)
     if ids is None:
         return None
-    if index_branch == 4:
-        indexes = _unaligned(data, marks + 2, "<f8")
-    else:
-        assert not isinstance(index_widths, int)
-        index_ints = _varint_values_at(buf, marks + 2, index_widths)
-        if index_ints is None:
-            return None
-        indexes = index_ints
-    nulls = branches == 0
-    present = ~nulls
-    values = np.zeros(n, dtype)
-    if value_branch:
-        at = at_value[present]
-        if dtype.kind == "f":
-            values[present] = _unaligned(data, at, f"<f{dtype.itemsize}")
-        elif dtype.kind == "b":
-            if len(at) and buf[at].max() > 1:
-                return None
-            values[present] = buf[at].astype(bool)
-        else:
-            ints = _varint_values_at(buf, at, value_widths[present])
-            if ints is None or not _fits(ints, dtype):
-                return None
-            values[present] = ints
-    return DataItems._trusted(ids, indexes, values, nulls if nulls.any() else None), end + 1
+    if has_nulls:
+        values[nulls] = 0
+        return DataItems._trusted(ids, indexes, values, nulls), end + 1
+    return DataItems._trusted(ids, indexes, values, None), end + 1
 
 
-def _varint_widths_at(buf: NDArray[np.uint8], at: NDArray[np.int64]) -> NDArray[np.int64] | None:
-    """Width of the varint starting at each offset (None if one runs past 10 bytes or the end)."""
-    last = len(buf) - 1
-    widths = np.ones(len(at), np.int64)
-    more = buf[np.minimum(at, last)] >= 0x80
-    k = 1
-    while more.any():
-        if k == 10:
-            return None
-        widths += more
-        more &= buf[np.minimum(at + k, last)] >= 0x80
-        k += 1
-    return widths
-
-
-def _varint_values_at(
-    buf: NDArray[np.uint8], at: NDArray[np.int64], widths: NDArray[np.int64]
-) -> NDArray[np.int64] | None:
-    """The varints of exactly ``widths`` bytes at ``at``; None if any is not exactly that."""
-    top = int(widths.max())
-    if int(widths.min()) < 1 or top > 10:
+def _read_ids(
+    padded: NDArray[Any], starts: NDArray[Any], ends: NDArray[Any], at: Any
+) -> NDArray[Any] | None:
+    """The channel ids, each a varint exactly from ``starts`` to ``ends``; None if one is not."""
+    widths = ends - starts
+    top, low = int(widths.max()), int(widths.min())
+    if low < 1 or top > 8:
         return None
-    z = np.zeros(len(at), np.uint64)
-    for k in range(top):
-        here = widths > k
-        byte = buf[at[here] + k] if k else buf[at]
-        last_byte = widths[here] == k + 1 if k else widths == 1
-        if ((byte >= 0x80) == last_byte).any() or (k == 9 and (byte > 1).any()):
+    if top > 2:
+        ok, ids = _read_words(at(starts, "<u8"), widths)
+        return ids if ok.all() else None
+    # Ids below 8192, the usual case: one or two bytes, read bytewise (cheaper).
+    last = padded[ends - 1]
+    z = last.astype(np.int64)
+    if top == 2:
+        first = padded[starts]
+        two = widths == 2
+        if not ((first >= 0x80) == two).all():
             return None
-        z[here] |= (byte & 0x7F).astype(np.uint64) << np.uint64(7 * k)
-    return _unzigzag(z)
-
-
-def _unaligned(data: bytes, at: NDArray[np.int64], dtype: str) -> NDArray[Any]:
-    size = np.dtype(dtype).itemsize
-    view = np.ndarray((len(data) - size + 1,), dtype, buffer=data, offset=0, strides=(1,))
-    return view[at].astype(np.dtype(dtype).newbyteorder("="))
+        z = np.where(two, (first & 0x7F) | (z << 7), z)
+    if (last >= 0x80).any():
+        return None
+    found: NDArray[Any] = (z >> 1) ^ -(z & 1)
+    return found
