@@ -548,3 +548,73 @@ def test_channel_set_errors_name_the_channel_set() -> None:
     with pytest.raises(BulkDataError) as caught:
         channel_set.table()
     assert caught.value.path == f"ChannelSet {channel_set.uuid}/Data/Data"
+
+
+def _kind(title: str) -> Any:
+    from witsml.objects import DataObjectReference
+
+    return DataObjectReference(
+        content_type="application/x-eml+xml;version=2.1;type=PropertyKind",
+        title=title,
+        uuid="6e4bd2c8-7d26-4b2b-9e4b-2a2b3f0e6f11",
+    )
+
+
+def test_a_channel_set_from_a_dataframe_written_and_read_back(official_xsd_20: Any) -> None:
+    pandas = pytest.importorskip("pandas")
+    from lxml import etree
+
+    import witsml
+    from witsml.objects import ChannelSet
+
+    times = pandas.date_range("2024-03-14T06:00:00Z", periods=4, freq="s", name="TIME")
+    frame = pandas.DataFrame(
+        {"ROP": [12.5, None, 13.0, 13.25], "STKC": pandas.array([1, 2, None, 4], dtype="Int64")},
+        index=times,
+    )
+    table = ChannelTable.from_pandas(frame, units={"TIME": "s", "ROP": "m/h", "STKC": "Euc"})
+    channel_set = ChannelSet.from_table(
+        table,
+        title="Surface data",
+        logging_company_name="Acme",
+        channel_classes={"ROP": _kind("rate of penetration"), "STKC": _kind("count")},
+    )
+    document = witsml.to_xml(channel_set)
+    schema = etree.XMLSchema(etree.parse(str(official_xsd_20)))
+    assert schema.validate(etree.fromstring(document)), schema.error_log
+    assert witsml.validate(document).valid
+    again = witsml.parse(document)
+    assert_same_table(again.table(), table)
+    assert again.time_depth == "time"
+    assert again.channels[1].data_type == "long"
+
+
+def test_from_table_needs_every_channel_class() -> None:
+    from witsml.objects import ChannelSet
+
+    table = decode("[[[1],[1.0,2.0]]]", [MD], channels("ROP", "WOB"))
+    with pytest.raises(
+        ValueError, match=r"no channel_classes \(PropertyKind reference\) for \['WOB'\]"
+    ):
+        ChannelSet.from_table(
+            table, title="t", logging_company_name="c", channel_classes={"ROP": _kind("rop")}
+        )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[["2016-03-01T00:00:00Z\\u0000"],[1.0]]]',
+        '[[["2016-03-01T00:00:00Z\x00"],[1.0]]]',
+        '[[["2016-03-01T00:00:00Zé"],[1.0]]]',
+    ],
+)
+def test_nul_and_non_ascii_make_a_time_invalid(text: str) -> None:
+    with pytest.raises(BulkDataError, match=r"invalid JSON|invalid date-time"):
+        decode(text, [TIME], channels("A"))
+
+
+def test_an_integer_just_beyond_the_float_range() -> None:
+    value = 2**1024 - 2**969  # rounds to infinity: float() overflows
+    with pytest.raises(BulkDataError, match="out of range"):
+        decode(f"[[[1],[{value}]]]", [MD], channels("A"))

@@ -1,8 +1,9 @@
-"""The ChannelSet model <-> its data as a table: what ``ChannelSet.table()`` and
-``ChannelSet.set_table()`` do."""
+"""The ChannelSet model <-> its data as a table: what ``ChannelSet.table()``,
+``ChannelSet.set_table()`` and ``ChannelSet.from_table()`` do."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from witsml.data.decode import decode
@@ -10,6 +11,7 @@ from witsml.data.table import ChannelSpec, ChannelTable, IndexSpec, PointMetadat
 from witsml.errors import BulkDataError
 
 if TYPE_CHECKING:
+    from witsml.objects.common import DataObjectReference
     from witsml.objects.log import ChannelSet
 
 
@@ -69,3 +71,61 @@ def _describe(indexes: tuple[IndexSpec, ...], channels: tuple[ChannelSpec, ...])
     parts = [f"{s.mnemonic} [{s.uom}, {s.index_type}, {s.direction}]" for s in indexes]
     parts += [f"{s.mnemonic} [{s.uom}, {s.data_type}]" for s in channels]
     return ", ".join(parts)
+
+
+def build(
+    table: ChannelTable,
+    *,
+    title: str,
+    logging_company_name: str,
+    channel_classes: Mapping[str, DataObjectReference],
+    growing_status: str = "closed",
+) -> ChannelSet:
+    """A new ChannelSet declaring the table's indexes and channels, holding its data.
+
+    Each channel needs its ``ChannelClass``, a reference to the PropertyKind of its quantity:
+    ``channel_classes`` maps every channel mnemonic to one. ``TimeDepth`` is ``time`` for a time
+    primary index, else ``depth``.
+    """
+    from witsml.objects.common import Citation
+    from witsml.objects.log import Channel, ChannelData, ChannelIndex, ChannelSet, PointMetadata
+
+    missing = sorted({m for m in table.mnemonics if m not in channel_classes})
+    if missing:
+        raise ValueError(f"no channel_classes (PropertyKind reference) for {missing}")
+    indexes = [
+        ChannelIndex(
+            index_type=spec.index_type,
+            uom=spec.uom,
+            direction=spec.direction,
+            mnemonic=spec.mnemonic,
+        )
+        for spec in table.index_specs
+    ]
+    time_depth = "time" if "time" in table.index_specs[0].index_type else "depth"
+    channels = [
+        Channel(
+            citation=Citation(title=spec.mnemonic),
+            mnemonic=spec.mnemonic,
+            data_type=spec.data_type,
+            uom=spec.uom,
+            growing_status=growing_status,
+            time_depth=time_depth,
+            channel_class=channel_classes[spec.mnemonic],
+            logging_company_name=logging_company_name,
+            point_metadata=[
+                PointMetadata(name=m.name, etp_data_type=m.data_type, description=m.name)
+                for m in spec.point_metadata
+            ],
+            indexes=indexes,
+        )
+        for spec in table.channel_specs
+    ]
+    return ChannelSet(
+        citation=Citation(title=title),
+        indexes=indexes,
+        channels=channels,
+        data=ChannelData(text=table.to_json()),
+        time_depth=time_depth,
+        logging_company_name=logging_company_name,
+    )

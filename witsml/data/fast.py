@@ -6,16 +6,17 @@ Python object per value. Whatever this path cannot prove to be plain, valid JSON
 shape makes it return None; the caller then uses :mod:`witsml.data.rows`, which gives identical
 columns (the tests compare both, and both with :func:`json.loads`) and explains any problem.
 
-The proof, in one vectorized sweep over the bytes (whitespace removed, carrying 3 bytes of
-context between chunks), then two cheap whole-text checks:
+The proof:
 
-* every byte is part of a number, ``null``, a bracket, a comma or whitespace (date-time strings
-  are cut out first, after checking that they fill exactly the date-time slots);
-* every byte sits where JSON allows it, judged from the 3 bytes before it: signs, dots and
-  exponents between the right characters, no leading zeros, ``null`` whole; no whitespace
-  inside a token;
 * the skeleton (the text reduced to ``[],"``) is exactly that of ``rows`` rows of the declared
-  shape, and the number of tokens is ``rows x slots``, so no slot is empty.
+  shape (with ``""`` in each date-time slot);
+* the quoted strings fill whole date-time slots; they are cut out (and parsed by
+  :mod:`witsml.data.times`, which must accept every one);
+* one vectorized sweep over the bytes, in chunks, whitespace dropped: the classes of each byte
+  and of the 3 bytes before it index a 64K lookup table saying whether JSON allows the byte
+  there (only number, ``null``, bracket and comma bytes; signs, dots and exponents between the
+  right characters; no leading zero; ``null`` whole), whether a token starts (the count must be
+  ``rows x slots``: no slot is empty) and whether whitespace there would split a token.
 
 Then the brackets are deleted, ``null`` becomes the sentinel ``9e99`` (a byte-for-byte
 translation), and numpy parses the numbers: ``loadtxt`` when each row is on its own line (the
@@ -91,6 +92,7 @@ def _flag_table() -> npt.NDArray[np.uint8]:
     bad |= (c0 == _U) & (c1 != _N)
     bad |= (c1 == _U) & (c0 != _L)
     bad |= (c0 == _L) & ~((c1 == _U) | ((c1 == _L) & (c2 == _U)))
+    bad |= (c1 == _L) & (c2 == _U) & (c0 != _L)
     bad |= (c1 == _L) & (c2 == _L) & (c0 != _DELIM)
     token0, token1 = c0 > _DELIM, c1 > _DELIM
     flags = np.where(bad, _BAD, 0) | np.where(token0 & (c1 == _DELIM), _START, 0)
@@ -113,6 +115,8 @@ def decode(
         data = text.encode("ascii")
     except UnicodeEncodeError:
         return None
+    if b"\0" in data:
+        return None  # (numpy would drop a NUL ending a date-time string)
     rows = _count_rows(data, is_time, n_channels)
     if rows is None:
         return None

@@ -98,10 +98,10 @@ def _located(text: str, problems: Problems) -> BulkDataError:
 
 def _walk(text: str) -> Iterator[int]:
     """The start offset of each top-level row; raises _JsonProblem at the first error."""
-    position = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    position = _skip_space(text, 0)
     if not text.startswith("[", position):
         raise _JsonProblem("the data must be a JSON array of rows ('[' expected)", position, None)
-    position = _SPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+    position = _skip_space(text, position + 1)
     row = 0
     if not text.startswith("]", position):
         while True:
@@ -112,10 +112,10 @@ def _walk(text: str) -> Iterator[int]:
             except json.JSONDecodeError as error:
                 raise _JsonProblem(_json_reason(text, error), error.pos, row) from None
             yield position
-            position = _SPACE.match(text, end).end()  # type: ignore[union-attr]
+            position = _skip_space(text, end)
             if text.startswith(",", position):
                 comma = position
-                position = _SPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+                position = _skip_space(text, position + 1)
                 if text.startswith("]", position):
                     raise _JsonProblem(_TRAILING, comma, row)
                 row += 1
@@ -123,9 +123,14 @@ def _walk(text: str) -> Iterator[int]:
                 break
             else:
                 raise _JsonProblem("',' or ']' expected after the row", position, row)
-    position = _SPACE.match(text, position + 1).end()  # type: ignore[union-attr]
+    position = _skip_space(text, position + 1)
     if position != len(text):
         raise _JsonProblem("text after the closing ']' of the rows", position, None)
+
+
+def _skip_space(text: str, position: int) -> int:
+    match = _SPACE.match(text, position)
+    return match.end() if match else position
 
 
 _TRAILING = "trailing comma before ']' (not valid JSON; tolerated when reading lax)"
@@ -195,18 +200,18 @@ def to_columns(
             and len(row[1]) == n_channel
         )
     ]
-    numbers: Sequence[int] = range(len(rows))
+    row_numbers: Sequence[int] = range(len(rows))
     if bad:
         for i in bad:
             _report(
                 problems, lines, "data-row-shape", i, _shape_problem(rows[i], indexes, channels)
             )
         dropped = set(bad)
-        numbers = [i for i in range(len(rows)) if i not in dropped]
-        rows = [rows[i] for i in numbers]
+        row_numbers = [i for i in range(len(rows)) if i not in dropped]
+        rows = [rows[i] for i in row_numbers]
 
     def report(rule: str, position: int, reason: str, warning: bool = False) -> None:
-        _report(problems, lines, rule, numbers[position], reason, warning=warning)
+        _report(problems, lines, rule, row_numbers[position], reason, warning=warning)
 
     index_values = list(zip(*(row[0] for row in rows), strict=True)) or [()] * n_index
     channel_values = list(zip(*(row[1] for row in rows), strict=True)) or [()] * n_channel
@@ -345,10 +350,18 @@ def _floats(values: Sequence[Any], label: str, report: _Report) -> npt.NDArray[n
     except OverflowError:  # an integer beyond the float range
         fixed = list(values)
         for position, value in enumerate(values):
-            if type(value) is int and not -(2**1024) < value < 2**1024:
+            if type(value) is int and not _fits_float(value):
                 report("data-value", position, f"{label}: {_snippet(value)} is out of range")
                 fixed[position] = None
         return np.array(fixed, dtype=np.float64)
+
+
+def _fits_float(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 def _integers(
@@ -366,7 +379,8 @@ def _integers(
 
 def _times(values: Sequence[Any], label: str, report: _Report) -> np.ndarray[Any, Any]:
     present = [i for i, value in enumerate(values) if value is not None]
-    encoded = [values[i].encode("ascii", "replace") for i in present]
+    # Non-ASCII and NUL (numpy drops trailing NULs) both make a value invalid.
+    encoded = [values[i].encode("ascii", "replace").replace(b"\0", b"?") for i in present]
     nanos, status = times.parse_iso(np.array(encoded, dtype=np.bytes_))
     result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     result[present] = nanos.view("datetime64[ns]")

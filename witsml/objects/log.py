@@ -17,7 +17,10 @@ from witsml.objects.common import AbstractObject, Measure, Ref
 from witsml.xml.namespaces import WITSML, clark
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from witsml.data import ChannelTable
+    from witsml.objects.common import DataObjectReference
 
 
 class ChannelIndexType(enum.StrEnum):
@@ -279,6 +282,28 @@ class ChannelSet(AbstractObject):
         from witsml.data.channel_set import write
 
         write(self, table)
+
+    @classmethod
+    def from_table(
+        cls,
+        table: ChannelTable,
+        *,
+        title: str,
+        logging_company_name: str,
+        channel_classes: Mapping[str, DataObjectReference],
+        growing_status: str = "closed",
+    ) -> ChannelSet:
+        """A ChannelSet declaring the table's columns and holding its data; ``channel_classes``
+        maps each channel mnemonic to its PropertyKind reference (see :mod:`witsml.data`)."""
+        from witsml.data.channel_set import build
+
+        return build(
+            table,
+            title=title,
+            logging_company_name=logging_company_name,
+            channel_classes=channel_classes,
+            growing_status=growing_status,
+        )
 
 
 class Log(AbstractObject):
