@@ -584,6 +584,7 @@ def test_a_channel_set_from_a_dataframe_written_and_read_back(official_xsd_20: A
     assert schema.validate(etree.fromstring(document)), schema.error_log
     assert witsml.validate(document).valid
     again = witsml.parse(document)
+    assert isinstance(again, ChannelSet)
     assert_same_table(again.table(), table)
     assert again.time_depth == "time"
     assert again.channels[1].data_type == "long"
