@@ -15,6 +15,10 @@ from etp.errors import (
 
 __version__ = "0.1.0"
 
+# after __version__, which the client and server modules read
+from etp.client import connect
+from etp.sync import connect_sync
+
 __all__ = [
     "ConnectionClosed",
     "DecodeError",
@@ -27,4 +31,6 @@ __all__ = [
     "RequestTimeout",
     "SessionError",
     "__version__",
+    "connect",
+    "connect_sync",
 ]

@@ -1,16 +1,103 @@
-"""The ``etp`` command."""
+"""The ``etp`` command.
+
+``etp serve [--host 127.0.0.1] [--port 9002] (--token T | --no-auth)`` runs an ETP 1.2 server:
+it logs to stderr, prints its URL on stdout, and stops cleanly (CloseSession to every session)
+on SIGINT or SIGTERM.
+
+A subcommand is a function ``_add_<name>(subparsers)`` that adds its parser and sets
+``func`` to a function taking the parsed arguments and returning the exit status; list it in
+``_SUBCOMMANDS``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import os
+import signal
 import sys
+from collections.abc import Callable
+
+from etp.server import Server, bearer_token
+
+
+def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="run an ETP 1.2 server",
+        description="Run an ETP 1.2 server (storage comes in a later release: sessions open, "
+        "Ping and CloseSession work). Logs go to stderr; the URL is printed on stdout.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9002, help="TCP port (9002; 0: any free one)")
+    auth = serve.add_mutually_exclusive_group()
+    auth.add_argument(
+        "--token",
+        default=os.environ.get("ETP_TOKEN", ""),
+        help="require 'Authorization: Bearer TOKEN' (default: $ETP_TOKEN)",
+    )
+    auth.add_argument("--no-auth", action="store_true", help="accept anyone")
+    serve.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="stderr log level (INFO)",
+    )
+    serve.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not args.no_auth and not args.token:
+        print(
+            "etp serve: choose authentication: --token TOKEN (or ETP_TOKEN) to require a bearer "
+            "token, or --no-auth to accept anyone",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=args.log_level,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    logging.getLogger("etp.server.websockets").setLevel(logging.WARNING)
+    server = Server(authenticate=None if args.no_auth else bearer_token(args.token))
+    try:
+        asyncio.run(_run(server, args.host, args.port))
+    except OSError as e:
+        print(f"etp serve: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run(server: Server, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with server.serving(host, port):
+        print(server.url, flush=True)
+        await stop.wait()
+        logging.getLogger("etp.server").info("stopping on a signal")
+
+
+_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _add_serve,
+]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="etp", description=__doc__)
-    parser.parse_args(argv)
-    parser.print_help()
-    return 2
+    """Run the ``etp`` command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="etp", description="ETP 1.2 tools.")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in _SUBCOMMANDS:
+        add(subparsers)
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    status: int = args.func(args)
+    return status
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
     ├── ProtocolError        a ProtocolException received, or raised to be sent (code, message)
     │   ├── InvalidUri       a malformed ETP URI (EINVALID_URI); also a ValueError
     │   ├── InvalidDataObjectType  a malformed qualified type or content type (EINVALID_ARGUMENT)
+    │   ├── SendQueueFull    a session's send queue is full (EBACKPRESSURE_LIMIT_EXCEEDED)
     │   └── ...              one error per key of a map request is a ProtocolError too
     ├── SessionError         the session is not in a state that allows the operation
     ├── ConnectionClosed     the WebSocket closed; pending requests fail with it
@@ -136,6 +137,17 @@ class InvalidDataObjectType(ProtocolError, ValueError):
         super().__init__(
             ErrorCode.EINVALID_ARGUMENT, f"invalid data object type {text!r}: {reason}"
         )
+
+
+class SendQueueFull(ProtocolError):
+    """A session's bounded send queue is full: the peer does not read fast enough.
+
+    Raised by a non-blocking send (a push of notifications or streaming data) so the caller can
+    end what it streams with a clear reason (EBACKPRESSURE_LIMIT_EXCEEDED).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorCode.EBACKPRESSURE_LIMIT_EXCEEDED, message)
 
 
 class SessionError(EtpError):
