@@ -11,8 +11,12 @@ channel with ``PointMetadata``, ISO-8601 strings for a ``date time`` index::
 :func:`decode` turns that text into a :class:`ChannelTable` (one :class:`Column` per index and
 channel, typed by its declaration), :func:`encode` (``table.to_json()``) writes it back, and
 ``table.to_pandas()`` / ``ChannelTable.from_pandas()`` convert to and from a DataFrame.
-:func:`check` decodes leniently and returns findings instead of raising, for validation. On a
-ChannelSet model, ``channel_set.table()`` does all this from the declared indexes and channels.
+:func:`check` decodes leniently and returns findings instead of raising, for validation.
+
+On the models: ``channel_set.table()`` decodes from the declared indexes and channels,
+``channel_set.set_table(table)`` writes new data for the same declarations, and
+``ChannelSet.from_table(table, ...)`` declares a new ChannelSet for a table (from arrays or a
+DataFrame), ready for ``witsml.to_xml``.
 
 Regular all-numeric data (the common case) goes through a vectorized path that never builds a
 Python object per value; anything else through :func:`json.loads`. Both give the same columns.

@@ -63,7 +63,7 @@ def _value_tokens(column: Column) -> list[str]:
             raise BulkDataError(
                 f"{column.mnemonic!r} row {row}: an infinite value cannot be written as JSON"
             )
-        tokens = list(map(repr, values.tolist()))
+        tokens = list(map(float.__repr__, values.tolist()))
     elif storage == "int":
         tokens = list(map(str, values.tolist()))
     elif storage == "bool":
