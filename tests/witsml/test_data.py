@@ -619,3 +619,17 @@ def test_an_integer_just_beyond_the_float_range() -> None:
     value = 2**1024 - 2**969  # rounds to infinity: float() overflows
     with pytest.raises(BulkDataError, match="out of range"):
         decode(f"[[[1],[{value}]]]", [MD], channels("A"))
+
+
+def test_petrolink_sample_with_empty_data(samples_20: Any) -> None:
+    import witsml
+    from witsml.objects import Log
+
+    log = witsml.parse(samples_20 / "witsml-converter__Witsml20Source_Log.xml", validation="lax")
+    log = log[0] if isinstance(log, tuple) else log
+    assert isinstance(log, Log)
+    table = log.channel_sets[0].table()  # <Data><Data/></Data>
+    assert len(table) == 0
+    assert len(table.channels) == 21
+    assert table.positions("Max - Min TQ") == [13, 14]  # a duplicate mnemonic in the sample
+    assert all(column.values.dtype == np.float64 for column in table.channels)
