@@ -625,8 +625,8 @@ def test_petrolink_sample_with_empty_data(samples_20: Any) -> None:
     import witsml
     from witsml.objects import Log
 
-    log = witsml.parse(samples_20 / "witsml-converter__Witsml20Source_Log.xml", validation="lax")
-    log = log[0] if isinstance(log, tuple) else log
+    parsed = witsml.parse(samples_20 / "witsml-converter__Witsml20Source_Log.xml", validation="lax")
+    log = parsed[0] if isinstance(parsed, tuple) else parsed
     assert isinstance(log, Log)
     table = log.channel_sets[0].table()  # <Data><Data/></Data>
     assert len(table) == 0
