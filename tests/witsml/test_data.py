@@ -633,3 +633,12 @@ def test_petrolink_sample_with_empty_data(samples_20: Any) -> None:
     assert len(table.channels) == 21
     assert table.positions("Max - Min TQ") == [13, 14]  # a duplicate mnemonic in the sample
     assert all(column.values.dtype == np.float64 for column in table.channels)
+
+
+def test_a_given_mask_sets_the_missing_values() -> None:
+    column = Column.channel("A", [1.0, 2.0], uom="m", mask=[False, True])
+    assert np.isnan(column.values[1])
+    times = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[ns]")
+    index = Column.of(IndexSpec("T", "s", "date time"), times, [True, False])
+    assert np.isnat(index.values[0])
+    assert list(Column.channel("N", [5, 6], uom="Euc", mask=[True, False]).values) == [0, 6]

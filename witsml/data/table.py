@@ -50,6 +50,12 @@ _NUMPY_DTYPE: dict[Storage, npt.DTypeLike] = {
     "object": object,
 }
 _INT32 = (-(2**31), 2**31 - 1)
+_MISSING: dict[Storage, Any] = {
+    "float": np.nan,
+    "time": np.datetime64("NaT"),
+    "str": None,
+    "object": None,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,13 +191,14 @@ class Column:
         missing = _missing(array, storage)
         if given is not None:
             missing |= given
+        # Missing values hold NaN, NaT, 0, False or None whatever the input had there.
         if storage == "int":
             array = np.where(missing, 0, array)
         elif storage == "bool":
             array = array & ~missing
-        elif storage in ("str", "object") and given is not None:
+        elif given is not None and given.any():
             array = array.copy()
-            array[given] = None
+            array[given] = _MISSING[storage]
         metadata = tuple(point_metadata)
         declared = spec.point_metadata if isinstance(spec, ChannelSpec) else ()
         if tuple(c.spec for c in metadata) != declared:
