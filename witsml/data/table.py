@@ -1,19 +1,20 @@
 """Log data as columns: the declared shape (specs), one typed array per column, the table.
 
-How values are stored depends on the declared type (see :func:`storage_of`):
+How values are stored depends on the declared type (see :func:`storage_of`); ``Column.mask``
+is True where a value is missing, for every column, and the value there is as shown:
 
-============================  ===================  ==============================
-declared as                   ``Column.values``    missing
-============================  ===================  ==============================
-``double``, ``float``,        float64              NaN
+============================  =====================  =========================
+declared as                   ``Column.values``      at a missing value
+============================  =====================  =========================
+``double``, ``float``,        float64                NaN
 depth/elapsed/... indexes
-``long``, ``int``             int64 (0 if missing) ``Column.mask``
-``boolean``                   bool (False)         ``Column.mask``
-``string``                    object (str)         None
-``date time`` index           datetime64[ns], UTC  NaT
-``bytes``, ``vector``,        object (JSON value)  None
+``long``, ``int``             int64                  0
+``boolean``                   bool                   False
+``string``                    object (str)           None
+``date time`` index           datetime64[ns], UTC    NaT
+``bytes``, ``vector``,        object (JSON value)    None
 ``null``
-============================  ===================  ==============================
+============================  =====================  =========================
 """
 
 from __future__ import annotations
