@@ -565,10 +565,12 @@ def _decode_items(
     else:
         values = np.zeros(len(marks))
     ok &= padded[ends - 1] == 0
-    if len(marks) != n or not ok.all():  # drop the markers that are not item starts
-        keep = np.flatnonzero(ok)[:n]
-        if len(keep) < n:
+    if len(marks) != n or not ok.all():  # some markers are not item starts: follow the items
+        plausible = np.flatnonzero(ok)
+        chain = _chain(marks[plausible], ends[plausible], q, n, at)
+        if chain is None:
             return None
+        keep = plausible[chain]
         marks, ends, nulls, values = marks[keep], ends[keep], nulls[keep], values[keep]
         indexes = indexes[keep]
         has_nulls = bool(nulls.any())
@@ -612,3 +614,31 @@ def _read_ids(
         return None
     found: NDArray[Any] = (z >> 1) ^ -(z & 1)
     return found
+
+
+def _chain(marks: NDArray[Any], ends: NDArray[Any], q: int, n: int, at: Any) -> NDArray[Any] | None:
+    """Which ``n`` of these (sorted) markers are the items, read in turn from ``q``.
+
+    The item after the one ending at ``e`` has its marker right after the channel id that starts
+    at ``e``. That successor is found for every marker at once, then the chain from the first item
+    is followed by pointer doubling (log2(n) vectorized steps). None if it breaks off.
+    """
+    sink = len(marks)  # "no successor": a node that points to itself
+    if sink == 0:
+        return None
+    starts = np.append(ends, q)  # where each item's successor starts, and the first item
+    targets = starts + _widths_of(at(starts, "<u8"))  # its marker, after its channel id
+    found = np.minimum(np.searchsorted(marks, targets), sink - 1)
+    real = marks[found] == targets  # (an id over 8 bytes aims past the marker: not found)
+    successor = np.append(np.where(real[:-1], found[:-1], sink), sink)
+    if not real[-1]:
+        return None
+    chain = np.empty(n, np.int64)
+    chain[0] = found[-1]  # the first item's marker
+    have, jump = 1, successor
+    while have < n:
+        take = min(have, n - have)
+        chain[have : have + take] = jump[chain[:take]]
+        have += take
+        jump = jump[jump]
+    return None if (chain == sink).any() else chain

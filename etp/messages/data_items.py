@@ -103,12 +103,12 @@ class DataItems(Sequence[DataItem]):
                 raise EncodeError(f"item {i} is irregular: it needs one index and no attributes")
             index, value = item.indexes[0], item.value
             dtype = _PYTHON_INDEX_DTYPES.get(type(index))
-            if dtype is None or index_dtype not in (None, dtype):
+            if dtype is None or (index_dtype is not None and index_dtype != dtype):
                 raise EncodeError(f"item {i}: index {index!r} breaks the column's kind")
             index_dtype = dtype
             if value is not None:
                 dtype = _PYTHON_VALUE_DTYPES.get(type(value))
-                if dtype is None or value_dtype not in (None, dtype):
+                if dtype is None or (value_dtype is not None and value_dtype != dtype):
                     raise EncodeError(f"item {i}: value {value!r} breaks the column's kind")
                 value_dtype = dtype
             ids.append(item.channel_id)
@@ -228,6 +228,8 @@ def _column(data: ArrayLike, name: str) -> NDArray[Any]:
     column = np.array(data)
     if column.ndim != 1:
         raise EncodeError(f"DataItems.{name} must be one-dimensional, not shape {column.shape}")
+    if column.size == 0 and column.dtype == np.float64 and name == "channel_ids":
+        return column.astype(np.int64)  # an empty list
     return column
 
 
