@@ -520,8 +520,11 @@ def _decode_items(
     if len(marks) < n:
         return None
     words = _rows_view(padded, 8)
+    # The 32 bytes from each marker: room for any body, and an 8-byte read at its last column.
+    window = _rows_view(padded, 32)[marks].view(_U8).reshape(len(marks), 32)
 
     def at(positions: Any, dtype: str = "u1") -> NDArray[Any]:
+        """Values at absolute positions."""
         if dtype == "u1":
             found: NDArray[Any] = padded[positions]
             return found
@@ -529,18 +532,26 @@ def _decode_items(
         found = words[positions].view(dtype)[:: 8 // native.itemsize]
         return found.astype(native, copy=False)
 
+    def rel(offsets: Any, dtype: str = "u1") -> NDArray[Any]:
+        """Values at offsets from each marker: a column of the window when the offset is fixed."""
+        if not isinstance(offsets, int):
+            return at(marks + offsets, dtype)
+        native = np.dtype(dtype).newbyteorder("=")
+        column: NDArray[Any] = window[:, offsets : offsets + native.itemsize].view(dtype)[:, 0]
+        return column.astype(native, copy=False)
+
     # Each marker's item, were it one: index, end of indexes, value branch, value, end.
     index_ok: Any = True
     if index_branch == 4:
         index_widths: NDArray[Any] | int = 8
-        indexes = at(marks + 2, "<f8")
+        indexes = rel(2, "<f8")
     else:
-        index_words = at(marks + 2, "<u8")
+        index_words = rel(2, "<u8")
         index_widths = _widths_of(index_words)
         index_ok, indexes = _read_words(index_words, np.minimum(index_widths, 8))
         index_ok &= index_widths <= 8
-    branch_at = marks + 3 + index_widths
-    branches = padded[branch_at]
+    branch_at = index_widths + 3  # from the marker
+    branches = rel(branch_at)
     if value_branch == 0:
         counts = np.bincount(branches, minlength=256)
         counts[0] = 0  # a false marker may show any branch: take the commonest
@@ -548,23 +559,24 @@ def _decode_items(
     nulls = branches == 0
     has_nulls = bool(nulls.any())
     ok = (branches == value_branch) | nulls if has_nulls else branches == value_branch
-    ok &= padded[branch_at - 1] == 0
+    ok &= rel(branch_at - 1) == 0
     ok &= index_ok
-    ends = branch_at + 2
+    widths = branch_at + 2  # of the body
     if value_branch:
         if value_branch not in _BRANCH_DTYPE:
             return None
         value_widths: Any = _VALUE_BRANCH[_BRANCH_DTYPE[value_branch]][1]
         if value_widths == 0:
-            value_widths = _widths_of(at(branch_at + 1, "<u8"))
+            value_widths = _widths_of(rel(branch_at + 1, "<u8"))
             ok &= (value_widths <= 8) | nulls
             value_widths = np.minimum(value_widths, 8)
-        values_ok, values = _read_values(at, branch_at + 1, value_branch, value_widths)
+        values_ok, values = _read_values(rel, branch_at + 1, value_branch, value_widths)
         ok &= values_ok | nulls if has_nulls else values_ok
-        ends = ends + (np.where(nulls, 0, value_widths) if has_nulls else value_widths)
+        widths = widths + (np.where(nulls, 0, value_widths) if has_nulls else value_widths)
     else:
         values = np.zeros(len(marks))
-    ok &= padded[ends - 1] == 0
+    ok &= rel(widths - 1) == 0
+    ends = marks + widths
     if len(marks) != n or not ok.all():  # some markers are not item starts: follow the items
         plausible = np.flatnonzero(ok)
         chain = _chain(marks[plausible], ends[plausible], q, n, at)
