@@ -13,6 +13,7 @@ that both produce the same bytes. Rates are points (DataItems) per second, best 
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import timeit
@@ -141,10 +142,9 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
         slow = 5 if not quick else 1
         columnar = isinstance(items, DataItems)
         number = fast if columnar else slow
-        encode_s = _best(lambda m=message: encode_message(HEADER, m), number)
-        decode_s = _best(
-            lambda d=ours: decode_message(d), fast if isinstance(decoded, DataItems) else slow
-        )
+        encode_s = _best(functools.partial(encode_message, HEADER, message), number)
+        decoding = fast if isinstance(decoded, DataItems) else slow
+        decode_s = _best(functools.partial(decode_message, ours), decoding)
         reference_encode_s = _best(fastavro_encode, slow)
         reference_decode_s = _best(fastavro_decode, slow)
         yield {
