@@ -11,7 +11,8 @@ Every error raised on bad input is a :class:`WitsmlError`, and says what went wr
     │   ├── UnsupportedVersionError  WITSML 1.x, or a schemaVersion this library cannot read
     │   ├── UnknownObjectError     a root element that is not a WITSML/Energistics data object
     │   ├── ConversionError        a value that does not fit its field (bad number, enum, date)
-    │   └── BulkDataError          the ChannelSet data blob is not valid row data
+    │   ├── BulkDataError          the ChannelSet data blob is not valid row data
+    │   └── FormatError            a LAS/CSV/JSON/Parquet log that cannot be read or written
     ├── ValidationError            raised by ``validation="strict"``; carries the report
     └── UnitError                  an unknown unit, or a conversion between incompatible units
 """
@@ -91,6 +92,11 @@ class ConversionError(ParseError):
 
 class BulkDataError(ParseError):
     """The ChannelSet bulk data (``Data/Data``) does not match its indexes and channels."""
+
+
+class FormatError(ParseError):
+    """A log in another format (LAS, CSV, JSON, Parquet) cannot be read, or a log cannot be
+    written in that format (``witsml.convert``)."""
 
 
 class ValidationError(WitsmlError):

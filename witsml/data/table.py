@@ -19,7 +19,7 @@ depth/elapsed/... indexes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -229,6 +229,12 @@ class Column:
     def __len__(self) -> int:
         return len(self.values)
 
+    def to_units(self, uom: str) -> Column:
+        """This column in ``uom``: a new column (see :mod:`witsml.convert.to_units`)."""
+        from witsml.convert.to_units import convert_column
+
+        return convert_column(self, uom)
+
     def __repr__(self) -> str:
         return (
             f"Column({self.mnemonic!r}, uom={self.uom!r}, {self.storage}, "
@@ -328,6 +334,13 @@ class ChannelTable:
     def __repr__(self) -> str:
         names = ", ".join(column.mnemonic for column in self.columns)
         return f"ChannelTable({len(self)} rows: {names})"
+
+    def to_units(self, targets: Mapping[str, str]) -> ChannelTable:
+        """A new table with columns in other units, by mnemonic or quantity class:
+        ``{"length": "ft", "ROP": "ft/h"}`` (see :mod:`witsml.convert.to_units`)."""
+        from witsml.convert.to_units import table_to_units
+
+        return table_to_units(self, targets)
 
     def to_json(self) -> str:
         """The WITSML 2.0 bulk-data JSON text (``ChannelSet/Data/Data``) of this table."""

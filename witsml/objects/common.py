@@ -10,7 +10,7 @@ import uuid as uuid_module
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AwareDatetime, BeforeValidator, Field
 
@@ -159,6 +159,14 @@ class Measure(XmlModel):
 
     value: Annotated[float, Text()]
     uom: Annotated[str, Attribute("uom")]
+
+    def to(self, uom: str) -> Self:
+        """The same measure in ``uom``: a new one of the same type (a DepthCoord keeps its
+        datum). Raises :class:`~witsml.errors.UnitError` for an unknown or incompatible unit."""
+        from witsml.units import convert_measure
+
+        converted = convert_measure(self.value, self.uom, uom)
+        return self.model_copy(update={"value": converted.value, "uom": converted.uom})
 
 
 class DepthCoord(Measure):

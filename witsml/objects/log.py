@@ -17,7 +17,9 @@ from witsml.objects.common import AbstractObject, Measure, Ref
 from witsml.xml.namespaces import WITSML, clark
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
+
+    from matplotlib.figure import Figure
 
     from witsml.data import ChannelTable
     from witsml.objects.common import DataObjectReference
@@ -283,6 +285,27 @@ class ChannelSet(AbstractObject):
 
         write(self, table)
 
+    def to_units(self, targets: Mapping[str, str]) -> ChannelSet:
+        """A new ChannelSet in other units, by mnemonic or quantity class (``{"length": "ft",
+        "ROP": "ft/h"}``): data, every Uom and Start/EndIndex follow; ``self`` is unchanged
+        (see :mod:`witsml.convert.to_units`)."""
+        from witsml.convert.to_units import channel_set_to_units
+
+        return channel_set_to_units(self, targets)
+
+    def plot(
+        self,
+        *,
+        channels: Sequence[str] | None = None,
+        tracks: Sequence[Sequence[str]] | None = None,
+        title: str | None = None,
+    ) -> Figure:
+        """The classic log view of the data, one track per channel or per group of ``tracks``:
+        a matplotlib Figure (see :func:`witsml.plot.plot`)."""
+        from witsml.plot import plot
+
+        return plot(self, channels=channels, tracks=tracks, title=title)
+
     @classmethod
     def from_table(
         cls,
@@ -327,3 +350,24 @@ class Log(AbstractObject):
     nominal_hole_size: Annotated[Measure | None, Element("NominalHoleSize")] = None
     wellbore: Annotated[Ref, Element("Wellbore")]
     channel_sets: Annotated[list[ChannelSet], Element("ChannelSet")]
+
+    def to_units(self, targets: Mapping[str, str]) -> Log:
+        """A new Log with every ChannelSet in other units (see :meth:`ChannelSet.to_units`)."""
+        from witsml.convert.to_units import log_to_units
+
+        return log_to_units(self, targets)
+
+    def plot(
+        self,
+        *,
+        channels: Sequence[str] | None = None,
+        tracks: Sequence[Sequence[str]] | None = None,
+        channel_set: int = 1,
+        title: str | None = None,
+    ) -> Figure:
+        """The classic log view of a ChannelSet's data (the first unless ``channel_set``, 1-based),
+        one track per channel or per group of ``tracks``: a matplotlib Figure (see
+        :func:`witsml.plot.plot`)."""
+        from witsml.plot import plot
+
+        return plot(self, channels=channels, tracks=tracks, channel_set=channel_set, title=title)
