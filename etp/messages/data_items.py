@@ -43,6 +43,8 @@ class DataItems(Sequence[DataItem]):
         nulls: ArrayLike | None = None,
     ) -> None:
         ids = _column(channel_ids, "channel_ids")
+        if ids.size == 0:
+            ids = ids.astype(np.int64)  # np.array([]) is float64
         idx = _column(indexes, "indexes")
         vals = _column(values, "values")
         if ids.dtype.kind not in "iu" or (ids.dtype == np.uint64 and ids.max(initial=0) >> 63):
@@ -228,8 +230,6 @@ def _column(data: ArrayLike, name: str) -> NDArray[Any]:
     column = np.array(data)
     if column.ndim != 1:
         raise EncodeError(f"DataItems.{name} must be one-dimensional, not shape {column.shape}")
-    if column.size == 0 and column.dtype == np.float64 and name == "channel_ids":
-        return column.astype(np.int64)  # an empty list
     return column
 
 
