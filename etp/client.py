@@ -102,6 +102,12 @@ class Client:
         """
         return await self._conn.request(message, acknowledge=acknowledge)
 
+    async def send(self, message: Message, *parts: Message) -> int:
+        """Send a message that has no answer (StartStreaming, ChannelData...), with optional
+        further parts of a multipart message; returns its message id. Waits while the send
+        queue is full."""
+        return await self._conn.send(message, *parts)
+
     def notifications(self) -> AsyncIterator[Request]:
         """The server's unsolicited messages that no handler took, until the session ends.
 

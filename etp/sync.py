@@ -95,6 +95,10 @@ class SyncClient:
         """Send ``message`` and return the whole response (see :meth:`Client.request`)."""
         return self._runner.call(self._client.request(message, acknowledge=acknowledge))
 
+    def send(self, message: Message, *parts: Message) -> int:
+        """Send a message that has no answer (see :meth:`Client.send`)."""
+        return self._runner.call(self._client.send(message, *parts))
+
     def notifications(self, timeout: float | None = None) -> Iterator[Request]:
         """The server's unsolicited messages no handler took, until the session ends or, with
         ``timeout``, until none arrives for that many seconds."""

@@ -346,9 +346,7 @@ class Connection(SessionContext):
         ws = self.websocket
         reason = self.close_reason or f"WebSocket closed ({ws.close_code} {ws.close_reason})"
         lost = ConnectionClosed(reason, code=ws.close_code)
-        if not self.opened.done():
-            self.opened.set_exception(lost)
-            self.opened.exception()  # retrieved: a failed handshake is reported by the opener
+        self._fail_opened(lost)
         for future in self._futures.values():
             if not future.done():
                 future.set_exception(lost)
@@ -420,8 +418,7 @@ class Connection(SessionContext):
                 case SessionRefused(error=error):
                     self._log.warning("session refused: %s", error)
                     self.close_reason = f"session refused: {error}"
-                    if not self.opened.done():
-                        self.opened.set_exception(error)
+                    self._fail_opened(error)
                     self._begin_closing(f"session refused: {error}", wait_for_peer=False)
                 case CloseReceived(reason=reason):
                     self._log.info("CloseSession received: %s", reason or "(no reason)")
@@ -530,6 +527,11 @@ class Connection(SessionContext):
         future = self._futures.pop(request_id, None)
         if future is not None and not future.done():
             future.set_exception(error)
+
+    def _fail_opened(self, error: Exception) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(error)
+            self.opened.exception()  # only a client's opener awaits it; nobody must log it
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
