@@ -3,6 +3,7 @@
 ``witsml validate PATH... [--schemas DIR] [--lax] [--json]`` exits 0 when every document is
 valid, 1 when any is not, 2 on a usage or I/O error. ``witsml info PATH [--json]`` prints what a
 document holds: object type, uuid, title and, for logs, each ChannelSet's index, channels and rows.
+``witsml convert`` and ``witsml plot`` are in :mod:`witsml.convert.command`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, TextIO
 import numpy as np
 from lxml import etree
 
+from witsml.convert import command
 from witsml.data import Column, check
 from witsml.errors import ParseError, ValidationError, WitsmlError
 from witsml.validation import ValidationContext, ValidationReport, validate
@@ -38,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.paths, args.schemas, args.lax, args.json, sys.stdout)
+        if args.command in ("convert", "plot"):
+            return command.run(args)
         return _info(args.path, args.json, sys.stdout)
     except _UsageError as error:
         print(f"witsml: {error}", file=sys.stderr)
@@ -46,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="witsml", description="WITSML 2.0 documents: validate them, describe them."
+        prog="witsml",
+        description="WITSML 2.0 documents: validate them, describe them, convert and plot logs.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = commands.add_parser(
@@ -71,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     describe = commands.add_parser("info", help="describe a document: object, logs' channels")
     describe.add_argument("path", metavar="PATH", help="the document")
     describe.add_argument("--json", action="store_true", help="print JSON")
+    command.add_parsers(commands)
     return parser
 
 

@@ -1,27 +1,31 @@
 """LAS 1.2/2.0 files <-> WITSML logs, through ``lasio`` (optional, extra ``las``).
 
 Reading (:func:`read_las`) makes a Log with one ChannelSet whose primary index is the first
-curve; writing (:func:`write_las`) gives the LAS 2.0 text of one ChannelSet. Header items map to
-WITSML fields both ways (see ``docs/convert.md`` for the table): ``WELL`` is the Well's name,
+curve (wrapped files, ``WRAP YES``, are read too; LAS 3.0 is refused); writing
+(:func:`write_las`) gives the LAS 2.0 text (``WRAP NO``) of one ChannelSet. Header items map to
+WITSML fields both ways (``docs/convert.md`` has the table): ``WELL`` is the Well's name,
 ``FLD``/``CTRY``/``STAT``/``CNTY``/``COMP``/``API``/``UWI``/``LIC`` are Well fields, ``SRVC`` is
-the logging company, ``DATE`` the Log's creation date, ``STRT``/``STOP``/``STEP`` come from the
-index and ``NULL`` is WITSML's missing value. The ``~Other`` text is the Log's citation
-description. Items without a WITSML field (``LOC``, ``~Parameter`` items, a curve's API code)
-are kept as ``ExtensionNameValue`` named ``las.well.LOC``, ``las.parameter.BHT``,
-``las.curve.apiCode`` (values of up to 64 characters, as the schema allows), and written back.
+the logging company, ``DATE`` the Log's creation date, ``RUN`` (``~Parameter``) its run number,
+``STRT``/``STOP``/``STEP`` come from the index and ``NULL`` is WITSML's missing value. The
+``~Other`` text is the Log's citation description. Items without a WITSML field (``LOC``,
+``~Parameter`` items, a curve's API code) are kept as ``ExtensionNameValue`` named
+``las.well.LOC``, ``las.parameter.BHT``, ``las.curve.apiCode`` (values of up to 64 characters,
+as the schema allows), and written back.
 
 Units: the index unit is read as LAS writes it (``M``/``F``/``FT`` are metres and feet, ``S``
-seconds), curve units through :mod:`witsml.units` (its aliases, then a few LAS spellings such as
-``MV`` for millivolts); a unit read differently from how it is written is reported, and one that
-is not known at all is kept as the extension ``LAS:<unit>``. A depth index is ``measured depth``
-(``true vertical depth`` for a ``TVD...`` mnemonic), a time unit gives ``elapsed time``, and
-ISO-8601 date-times as index values (written by many tools, although LAS 2.0 has numbers only)
-give ``date time``. Repeated curve mnemonics become ``DT``, ``DT#2``..., reported.
+seconds), curve units through :mod:`witsml.units` (its aliases, after a few LAS spellings such
+as ``MV`` for millivolts); a unit read differently from how it is written is reported, and one
+that is not known at all is kept as the extension ``LAS:<unit>``, reported. A depth index is
+``measured depth`` (``true vertical depth`` for a ``TVD...`` mnemonic), a time unit gives
+``elapsed time``, and ISO-8601 date-times as index values (written by many tools, although LAS
+2.0 has numbers only) give ``date time``. Repeated curve mnemonics become ``DT``, ``DT#2``...,
+reported.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import re
@@ -68,6 +72,7 @@ _CURVE_UNITS = {
     "MV": "mV", "K/M3": "kg/m3", "G/C3": "g/cm3", "G/CM3": "g/cm3", "PU": "%", "DEC": "Euc",
     "V/V": "m3/m3", "CPS": "1/s", "US/M": "us/m", "IN": "in", "MM": "mm", "KPA": "kPa",
     "DEGC": "degC", "DEGF": "degF", "M/HR": "m/h", "F/HR": "ft/h", "FT/HR": "ft/h",
+    "KLBS": "klbf",
 }  # fmt: skip
 _WELL_FIELDS = {
     "FLD": "field", "CTRY": "country", "STAT": "state", "PROV": "state", "CNTY": "county",
@@ -115,12 +120,17 @@ def read_las(
     source = str(path)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{source}: no such file")
+    logger = logging.getLogger("lasio")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # lasio logs how it reads (engine choices) as warnings
     try:
         las = lasio.read(
             source, null_policy="strict", mnemonic_case="preserve", ignore_header_errors=False
         )
     except Exception as error:  # lasio raises many kinds; all mean the file is not LAS we read
         raise FormatError(f"not a readable LAS file: {error}", source=source) from None
+    finally:
+        logger.setLevel(level)
     version = str(_item_value(las.version, "VERS") or "")
     if version.startswith("3"):
         raise FormatError("LAS 3.0 is not read (LAS 1.2 and 2.0 are)", source=source)
