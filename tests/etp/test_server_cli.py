@@ -1,0 +1,79 @@
+"""``etp serve``: prints its URL, serves sessions, stops cleanly on SIGTERM and SIGINT."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+import etp
+from etp.cli import main
+from etp.errors import ConnectionClosed
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@contextmanager
+def etp_serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etp.cli", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("ws://127.0.0.1:"), (url, proc.stderr.read() if proc.stderr else "")
+        yield proc, url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_then_stop_on_a_signal(sig: signal.Signals) -> None:
+    with etp_serve("--no-auth") as (proc, url):
+        with etp.connect_sync(url, protocols=[(24, "store")]) as client:
+            assert client.ping() < 5
+            assert client.negotiated.protocols == ()  # no storage yet: Core only
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0
+        assert "listening on" in err
+        assert "stopping on a signal" in err
+        assert "Traceback" not in err
+
+
+def test_token() -> None:
+    with etp_serve("--token", "s3cret") as (proc, url):
+        with pytest.raises(ConnectionClosed, match="401"):
+            etp.connect_sync(url)
+        with etp.connect_sync(url, token="s3cret") as client:
+            client.ping()
+        proc.terminate()
+        proc.communicate(timeout=20)
+        assert proc.returncode == 0
+
+
+def test_authentication_must_be_chosen(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve"]) == 2
+    assert "--no-auth" in capsys.readouterr().err
+
+
+def test_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with etp_serve("--no-auth") as (proc, url):
+        port = url.rsplit(":", 1)[1].strip("/")
+        assert main(["serve", "--no-auth", "--port", port]) == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+        proc.terminate()
+
+
+def test_no_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "serve" in capsys.readouterr().out
