@@ -252,7 +252,10 @@ def _index_column(las: Any, source: str, findings: list[Finding]) -> Column:
     mnemonic = curve.original_mnemonic
     data = np.asarray(curve.data)
     if data.dtype.kind in "fiu":
-        values = data.astype(np.float64)
+        values = data.astype(np.float64)  # a copy: lasio leaves NULL in the index, mark it
+        null = _item_value(las.well, "NULL")
+        if isinstance(null, int | float):
+            values[values == null] = np.nan
         uom, index_type = _index_unit(las, curve, source, findings)
     else:
         values = _date_times(data, mnemonic, source)
