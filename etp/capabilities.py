@@ -40,6 +40,7 @@ from etp.messages.base import (
     avro_type,
 )
 from etp.messages.datatypes import (
+    ArrayOfString,
     DataValue,
     EndpointCapabilityKind,
     ServerCapabilities,
@@ -102,10 +103,16 @@ class EndpointCapabilities:
     """SessionEstablishmentTimeoutPeriod: a client waits this long for OpenSession."""
     response_timeout: float = 300.0
     """ResponseTimeoutPeriod: how long this endpoint waits for (the next part of) a response."""
+    max_sessions: int | None = None
+    """MaxSessionGlobalCount: sessions a server serves at once (None: no limit, not advertised)."""
+    authorization_details: tuple[str, ...] = ()
+    """AuthorizationDetails: WWW-Authenticate challenges a server accepts (advertised if any)."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name == "authorization_details" or (f.name == "max_sessions" and value is None):
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"EndpointCapabilities.{f.name} must be a positive number")
 
@@ -119,7 +126,16 @@ class EndpointCapabilities:
             _K.RESPONSE_TIMEOUT_PERIOD: math.ceil(self.response_timeout),
             _K.SUPPORTS_ALTERNATE_REQUEST_URIS: False,
             _K.SUPPORTS_MESSAGE_HEADER_EXTENSIONS: False,
-        }
+        } | self._optional()
+
+    def _optional(self) -> dict[str, DataValue]:
+        optional: dict[str, DataValue] = {}
+        if self.max_sessions is not None:
+            optional[_K.MAX_SESSION_GLOBAL_COUNT] = int(self.max_sessions)
+        if self.authorization_details:
+            challenges = list(self.authorization_details)
+            optional[_K.AUTHORIZATION_DETAILS] = ArrayOfString(values=challenges)
+        return optional
 
     def negotiate(self, peer: Mapping[str, DataValue]) -> EndpointCapabilities:
         """These capabilities with the size limits lowered to the peer's where it declares smaller.

@@ -16,7 +16,10 @@
   answers the ServerCapabilities record as Avro JSON; ``?GetVersions=true`` the list of
   supported subprotocols.
 * Each session gets its own handler instances, send queue and tasks: a slow or broken peer
-  affects only its own session. :meth:`Server.close` sends CloseSession to every session, lets
+  affects only its own session. At ``capabilities.max_sessions`` sessions (MaxSessionGlobalCount)
+  further upgrades get HTTP 503; a request whose handler takes over ``request_timeout`` seconds
+  is answered ETIMED_OUT. A hook with a ``challenge`` (:class:`etp.auth.JwtAuth`) is advertised
+  as AuthorizationDetails. :meth:`Server.close` sends CloseSession to every session, lets
   them finish, then stops listening.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import http
 import logging
@@ -52,7 +56,14 @@ from etp.messages.datatypes import Contact, DataValue, SupportedDataObject
 from etp.protocols import HandlerRegistry, ProtocolHandler
 from etp.protocols.core import Endpoint, server_capabilities
 from etp.session import Session, Side
-from etp.transport import GRACE, SEND_QUEUE_SIZE, Authenticate, Connection, run_authenticate
+from etp.transport import (
+    GRACE,
+    REQUEST_TIMEOUT,
+    SEND_QUEUE_SIZE,
+    Authenticate,
+    Connection,
+    run_authenticate,
+)
 
 __all__ = ["DEFAULT_DATA_OBJECTS", "Authenticate", "Server", "bearer_token"]
 
@@ -100,10 +111,12 @@ class Server:
         contact: Contact | None = None,
         send_queue_size: int = SEND_QUEUE_SIZE,
         grace: float = GRACE,
+        request_timeout: float | None = REQUEST_TIMEOUT,
     ) -> None:
         """``authenticate`` None accepts anyone (identity None). ``compression``: accept gzip
         when a client offers it. ``send_queue_size``: messages a session may have waiting to be
-        sent before pushes to it fail. ``grace``: seconds for each step of closing a session."""
+        sent before pushes to it fail. ``grace``: seconds for each step of closing a session.
+        ``request_timeout``: seconds a handler may take per request (None: no limit)."""
         self.handlers = HandlerRegistry()
         self._authenticate = authenticate
         self._application = (application_name, application_version)
@@ -111,14 +124,22 @@ class Server:
         self._formats = tuple(formats)
         self._compression = compression
         self.capabilities = capabilities or EndpointCapabilities()
+        challenge = getattr(authenticate, "challenge", None)
+        if isinstance(challenge, str) and not self.capabilities.authorization_details:
+            self.capabilities = dataclasses.replace(
+                self.capabilities, authorization_details=(challenge,)
+            )
         self._contact = contact
         self._send_queue_size = send_queue_size
         self._grace = grace
+        self._request_timeout = request_timeout
         self.instance_id = uuid.uuid4()
         self._identities: weakref.WeakKeyDictionary[ServerConnection, object] = (
             weakref.WeakKeyDictionary()
         )
         self._connections: set[Connection] = set()
+        # upgrades accepted, handshaking or served: what max_sessions counts
+        self._admitted: weakref.WeakSet[ServerConnection] = weakref.WeakSet()
         self._server: WebSocketServer | None = None
         self._host = ""
         self._port = 0
@@ -230,6 +251,7 @@ class Server:
             authenticate=self._authenticate,
             send_queue_size=self._send_queue_size,
             grace=self._grace,
+            request_timeout=self._request_timeout,
             logger=log,
         )
         self._connections.add(conn)
@@ -238,6 +260,7 @@ class Server:
             await conn.run()
         finally:
             self._connections.discard(conn)
+            self._admitted.discard(websocket)
 
     async def _process_request(
         self, connection: ServerConnection, request: HttpRequest
@@ -247,6 +270,8 @@ class Server:
             return self._well_known(query)
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return None  # websockets answers 426 Upgrade Required
+        if self._full():
+            return self._busy(connection)
         offered = [
             p.strip()
             for value in request.headers.get_all("Sec-WebSocket-Protocol")
@@ -264,20 +289,36 @@ class Server:
             return connection.respond(
                 400, f"etp-encoding {encoding!r} is not supported: this server speaks binary.\n"
             )
-        if self._authenticate is None:
-            return None
-        try:
-            identity = await run_authenticate(self._authenticate, request.headers)
-        except ProtocolError as e:
-            log.warning("upgrade refused: %s", e.message)
-            response = connection.respond(401, f"Unauthorized: {e.message}\n")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="etp"'
-            return response
-        except Exception:
-            log.exception("the authenticate hook failed")
-            return connection.respond(500, "authentication failed: see the server log\n")
+        identity = None
+        if self._authenticate is not None:
+            try:
+                identity = await run_authenticate(self._authenticate, request.headers)
+            except ProtocolError as e:
+                log.warning("upgrade refused: %s", e.message)
+                response = connection.respond(401, f"Unauthorized: {e.message}\n")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="etp"'
+                return response
+            except Exception:
+                log.exception("the authenticate hook failed")
+                return connection.respond(500, "authentication failed: see the server log\n")
+        if self._full():  # again: other upgrades may have been admitted while authenticating
+            return self._busy(connection)
+        self._admitted.add(connection)
         self._identities[connection] = identity
         return None
+
+    def _full(self) -> bool:
+        limit = self.capabilities.max_sessions
+        return limit is not None and len(self._admitted) >= limit
+
+    def _busy(self, connection: ServerConnection) -> HttpResponse:
+        limit = self.capabilities.max_sessions
+        log.warning("upgrade refused: %d sessions, the maximum (MaxSessionGlobalCount)", limit)
+        response = connection.respond(
+            503, f"This server serves at most {limit} sessions at once; try again later.\n"
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     def _well_known(self, query: str) -> HttpResponse:
         params = {k.lower(): v for k, v in urllib.parse.parse_qsl(query)}

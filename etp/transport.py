@@ -11,7 +11,13 @@ A :class:`Connection` runs the sans-I/O :class:`~etp.session.Session` with four 
   takes them), and sends their replies;
 * the writer sends the bounded send queue (fragmenting messages larger than the peer's
   MaxWebSocketFramePayloadSize);
-* the timer enforces the session's deadlines (handshake, response timeouts).
+* the timer enforces the session's deadlines (handshake, response timeouts) and the expiry of
+  the peer's credentials (an :class:`~etp.auth.Identity` with ``expires_at``): unless Core
+  Authorize brought new ones in time, the session ends with ProtocolException
+  EAUTHORIZATION_EXPIRED then CloseSession.
+
+A handler that takes longer than ``request_timeout`` seconds is cancelled and its request
+answered with ETIMED_OUT, so one slow request holds the session's later ones up for no longer.
 
 Closing: after CloseSession (either way) messages already received are still answered, the
 queue is sent, then a server closes the WebSocket and a client waits for the server to close
@@ -25,6 +31,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from typing import Any
@@ -32,6 +39,7 @@ from typing import Any
 from websockets.asyncio.connection import Connection as WebSocket
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
 
+from etp.auth import Identity
 from etp.capabilities import Negotiated, counterpart
 from etp.errors import (
     ConnectionClosed,
@@ -70,6 +78,8 @@ SEND_QUEUE_SIZE = 1024
 INBOX_SIZE = 64
 #: Default seconds for each step of closing (in-flight work, sending the queue, the close).
 GRACE = 5.0
+#: Default seconds a handler may take to answer one request before it is answered ETIMED_OUT.
+REQUEST_TIMEOUT = 60.0
 
 
 async def run_authenticate(hook: Authenticate, headers: Mapping[str, str]) -> object:
@@ -185,14 +195,15 @@ class Connection(SessionContext):
         send_queue_size: int = SEND_QUEUE_SIZE,
         inbox_size: int = INBOX_SIZE,
         grace: float = GRACE,
+        request_timeout: float | None = REQUEST_TIMEOUT,
         logger: logging.Logger,
     ) -> None:
         self.websocket = websocket
         self.session = session
         self._registry = handlers
-        self._identity = identity
         self._authenticate = authenticate
         self._grace = grace
+        self._request_timeout = request_timeout
         self._loop = asyncio.get_running_loop()
         self._queue = _SendQueue(send_queue_size)
         self._inbox: asyncio.Queue[MessageReceived | None] = asyncio.Queue(inbox_size)
@@ -206,6 +217,9 @@ class Connection(SessionContext):
         self.opened: asyncio.Future[Negotiated] = self._loop.create_future()
         self.close_reason = ""
         self._log = _SessionLog(logger, {"peer": _peer(websocket), "session": "-"})
+        self._identity: object = None
+        self._expiry: float | None = None
+        self._set_identity(identity)
 
     # --- SessionContext ----------------------------------------------------------------------
 
@@ -284,8 +298,16 @@ class Connection(SessionContext):
         except ProtocolError as e:
             self._log.warning("Authorize refused: %s", e)
             return False
-        self._identity = identity
+        self._set_identity(identity)
         return True
+
+    def _set_identity(self, identity: object) -> None:
+        """Make ``identity`` the session's and time the expiry of its credentials."""
+        self._identity = identity
+        self._expiry = None
+        if isinstance(identity, Identity) and identity.expires_at is not None:
+            self._expiry = self._loop.time() + identity.expires_at - time.time()
+        self._wake_timer.set()
 
     # --- client helpers ----------------------------------------------------------------------
 
@@ -381,13 +403,16 @@ class Connection(SessionContext):
     async def _time(self) -> None:
         while True:
             self._wake_timer.clear()
-            deadline = self.session.next_deadline()
+            deadlines = [d for d in (self.session.next_deadline(), self._expiry) if d is not None]
+            deadline = min(deadlines, default=None)
             delay = None if deadline is None else deadline - self._loop.time()
             if delay is None or delay > 0:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(delay):
                         await self._wake_timer.wait()
                 continue
+            if self._expiry is not None and self._expiry <= self._loop.time():
+                self._credentials_expired()
             events = self.session.check_timeouts(self._loop.time())
             self._flush()
             await self._handle(events)
@@ -463,12 +488,18 @@ class Connection(SessionContext):
     async def _serve(self, event: MessageReceived) -> None:
         header, message = event.header, event.message
         try:
-            reply = await self._dispatch(Request(header, message))
+            async with asyncio.timeout(self._request_timeout):
+                reply = await self._dispatch(Request(header, message))
             await self._queue.wait_room()
             if not self._ended.is_set():
                 self.session.send_response(header, reply)
         except ProtocolError as e:
             self._answer_error(event, e)
+        except TimeoutError:
+            name = type(message).__name__
+            self._log.warning("%s (message %d) timed out", name, header.message_id)
+            text = f"{name} was not answered within {self._request_timeout:g} s"
+            self._answer_error(event, ProtocolError(ErrorCode.ETIMED_OUT, text))
         except Exception as e:
             name = type(message).__name__
             self._log.exception("failed to answer %s (message %d)", name, header.message_id)
@@ -537,6 +568,20 @@ class Connection(SessionContext):
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self._log.error("task %s failed", task.get_name(), exc_info=task.exception())
+
+    def _credentials_expired(self) -> None:
+        """End the session: its credentials expired and no Authorize renewed them."""
+        self._expiry = None
+        if self.closed:
+            return
+        text = "the session's credentials expired (renew them with Authorize before they do)"
+        self._log.warning("%s", text)
+        self.close_reason = text
+        with contextlib.suppress(SessionError, EncodeError):
+            self.session.send_error(None, ProtocolError(ErrorCode.EAUTHORIZATION_EXPIRED, text))
+        self.session.close("authorization expired")
+        self._flush()
+        self._begin_closing("authorization expired", wait_for_peer=False)
 
     def _begin_closing(self, ws_reason: str, *, wait_for_peer: bool) -> None:
         if self._closing is None:

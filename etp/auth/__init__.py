@@ -8,8 +8,31 @@ Protocol handlers check permissions through the session's identity::
     if not identity.can_read(uri):                   # any ETP URI: its dataspace counts
         ...                                          # hide it, or refuse the key:
     identity.require_write(uri)                      # ProtocolError EREQUEST_DENIED
+
+A server checks JWT bearer tokens with :class:`JwtAuth` (see :mod:`etp.auth.tokens`)::
+
+    Server(authenticate=JwtAuth.from_jwks_file("jwks.json", issuer=..., audience="etp"))
 """
 
 from etp.auth.identity import FULL_ACCESS, Identity, dataspace_pattern, identity_of
+from etp.auth.tokens import (
+    JwtAuth,
+    VerificationKey,
+    issue_token,
+    jwks_keys,
+    public_key,
+    shared_secret,
+)
 
-__all__ = ["FULL_ACCESS", "Identity", "dataspace_pattern", "identity_of"]
+__all__ = [
+    "FULL_ACCESS",
+    "Identity",
+    "JwtAuth",
+    "VerificationKey",
+    "dataspace_pattern",
+    "identity_of",
+    "issue_token",
+    "jwks_keys",
+    "public_key",
+    "shared_secret",
+]
