@@ -41,6 +41,7 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from jwt.exceptions import InvalidSubjectError
 
 from etp.auth.identity import Identity
 from etp.errors import ErrorCode, ProtocolError
@@ -138,8 +139,9 @@ def jwks_keys(document: Mapping[str, Any]) -> list[VerificationKey]:
         if kid is not None and not isinstance(kid, str):
             raise ValueError(f"{where}: kid must be a string")
         try:
-            loaded = jwt.PyJWK(entry).key
-        except jwt.PyJWKError:
+            # the key's own type decides the algorithms; its alg is checked against them below
+            loaded = jwt.PyJWK({k: v for k, v in entry.items() if k != "alg"}).key
+        except jwt.PyJWTError:
             raise ValueError(f"{where}: unsupported or malformed key (kty, crv)") from None
         if isinstance(loaded, bytes):
             allowed = shared_secret(loaded).algorithms
@@ -278,9 +280,6 @@ class JwtAuth:
         raise _refused(f"algorithm {str(alg)[:20]!r} is not accepted for this server's key")
 
     def _identity(self, claims: dict[str, Any]) -> Identity:
-        subject = claims["sub"]
-        if not isinstance(subject, str):
-            raise _refused("the sub claim must be a string")
         grants = claims.get(self.claim, {})
         if not isinstance(grants, dict):
             raise _refused(f"the {self.claim!r} claim must be an object with read/write lists")
@@ -292,7 +291,7 @@ class JwtAuth:
             patterns[right] = tuple(value)
         try:
             return Identity(
-                subject,
+                claims["sub"],
                 claims,
                 read=patterns["read"],
                 write=patterns["write"],
@@ -315,8 +314,9 @@ def _refused(reason: str) -> ProtocolError:
 
 _REASONS: Sequence[tuple[type[jwt.PyJWTError], str]] = (
     (jwt.ExpiredSignatureError, "the token has expired"),
-    (jwt.ImmatureSignatureError, "the token is not valid yet (nbf)"),
-    (jwt.InvalidIssuedAtError, "the token is issued in the future (iat)"),
+    (jwt.ImmatureSignatureError, "the token is not valid yet (nbf or iat in the future)"),
+    (jwt.InvalidIssuedAtError, "the iat claim must be a number"),
+    (InvalidSubjectError, "the sub claim must be a string"),
     (jwt.InvalidAudienceError, "the audience (aud) is not accepted"),
     (jwt.InvalidIssuerError, "the issuer (iss) is not accepted"),
     (jwt.InvalidAlgorithmError, "the algorithm is not accepted"),
