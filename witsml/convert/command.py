@@ -121,8 +121,9 @@ def _add_units(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, err: TextIO = sys.stderr) -> int:
-    """Run ``convert`` or ``plot``; the exit status."""
+def run(args: argparse.Namespace, err: TextIO | None = None) -> int:
+    """Run ``convert`` or ``plot``; the exit status. Messages go to ``err`` (stderr)."""
+    err = err or sys.stderr
     try:
         with _reported(err):
             if args.command == "plot":

@@ -32,6 +32,7 @@ from witsml.convert.importing import (
     Imported,
     Origin,
     assemble,
+    index_direction,
     note,
     parse_times,
     read_unit,
@@ -152,7 +153,7 @@ def read_csv(
             raise FormatError(
                 f"{len(row)} fields, the header has {len(names)}", source=source, line=line
             )
-    columns = [[row[i].strip() for row in body] for i in range(len(names))]
+    columns = [[row[i] for row in body] for i in range(len(names))]
     findings: list[Finding] = []
     mnemonics = _unique([split_header(name)[0] for name in names], findings)
     indexes = [
@@ -199,12 +200,13 @@ def _unique(mnemonics: Sequence[str], findings: list[Finding]) -> list[str]:
 def _index(
     mnemonic: str,
     written_uom: str,
-    cells: list[str],
+    raw: list[str],
     lines: list[int],
     source: str,
     findings: list[Finding],
     index_type: str | None,
 ) -> Column:
+    cells = [cell.strip() for cell in raw]
     empty = [line for line, cell in zip(lines, cells, strict=True) if not cell]
     if empty:
         raise FormatError(f"index {mnemonic!r} has no value", source=source, line=empty[0])
@@ -242,23 +244,16 @@ def _index(
 
 
 def _direction(values: np.ndarray[Any, Any], mnemonic: str, lines: list[int], source: str) -> str:
-    if len(values) < 2:
-        return "increasing"
-    steps = np.diff(values.view(np.int64) if values.dtype.kind == "M" else values)
-    increasing = bool(steps[0] > 0)
-    wrong = np.flatnonzero(steps <= 0 if increasing else steps >= 0)
-    if len(wrong):
-        order = "increasing" if increasing else "decreasing"
-        raise FormatError(
-            f"index {mnemonic!r} is not strictly {order}",
-            source=source,
-            line=lines[int(wrong[0]) + 1],
-        )
-    return "increasing" if increasing else "decreasing"
+    direction, position, wrong = index_direction(values)
+    if position is not None:
+        raise FormatError(f"index {mnemonic!r} {wrong}", source=source, line=lines[position])
+    return direction
 
 
-def _channel(mnemonic: str, written_uom: str, cells: list[str], findings: list[Finding]) -> Column:
+def _channel(mnemonic: str, written_uom: str, raw: list[str], findings: list[Finding]) -> Column:
+    """A channel typed by its values; strings are kept as written (blank ones are missing)."""
     uom = read_unit(written_uom, f"column {mnemonic!r}", EXTENSION_AUTHORITY, findings)
+    cells = [cell.strip() for cell in raw]
     present = [cell for cell in cells if cell]
     missing = np.array([not cell for cell in cells], dtype=np.bool_)
     if all(cell.lower() in _BOOLEANS for cell in present) and present:
@@ -273,7 +268,7 @@ def _channel(mnemonic: str, written_uom: str, cells: list[str], findings: list[F
     try:
         floats = np.array([float(cell) if cell else np.nan for cell in cells], dtype=np.float64)
     except ValueError:
-        text = np.array([cell or None for cell in cells], dtype=object)
+        text = np.array([w if c else None for w, c in zip(raw, cells, strict=True)], dtype=object)
         return Column.channel(mnemonic, text, uom=uom, data_type="string")
     if np.isinf(floats).any():
         raise FormatError(f"column {mnemonic!r} has an infinite value, which WITSML cannot hold")

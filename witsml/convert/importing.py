@@ -204,6 +204,26 @@ def parse_times(texts: Sequence[str | None]) -> tuple[np.ndarray[Any, Any], list
     return values, bad.tolist()
 
 
+def index_direction(values: np.ndarray[Any, Any]) -> tuple[str, int | None, str]:
+    """The direction of index values (numbers or datetime64), from their first step; and the
+    first position that breaks it (None when none does) with what is wrong there."""
+    if len(values) < 2:
+        return "increasing", None, ""
+    steps = np.diff(values.view(np.int64) if values.dtype.kind == "M" else values)
+    direction = "decreasing" if steps[0] < 0 else "increasing"
+    wrong = np.flatnonzero(steps >= 0 if direction == "decreasing" else steps <= 0)
+    if not len(wrong):
+        return direction, None, ""
+    position = int(wrong[0]) + 1
+    if steps[position - 1] == 0:
+        return direction, position, f"repeats the value {values[position]}"
+    return (
+        direction,
+        position,
+        (f"is not strictly {direction}: {values[position - 1]} then {values[position]}"),
+    )
+
+
 def index_bounds(index: Column) -> tuple[IndexValue | None, IndexValue | None]:
     """StartIndex and EndIndex for a primary index column: its first and last value (None
     for an empty column, and for index types that have no index value type: elapsed time)."""

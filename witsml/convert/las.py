@@ -43,6 +43,7 @@ from witsml.convert.importing import (
     Imported,
     Origin,
     assemble,
+    index_direction,
     note,
     parse_times,
     read_unit,
@@ -311,20 +312,10 @@ def _date_times(data: np.ndarray[Any, Any], mnemonic: str, source: str) -> np.nd
 
 
 def _direction(values: np.ndarray[Any, Any], mnemonic: str, source: str) -> str:
-    if len(values) < 2:
-        return "increasing"
-    steps = np.diff(values.view(np.int64) if values.dtype.kind == "M" else values)
-    increasing = bool(steps[0] > 0)
-    wrong = np.flatnonzero(steps <= 0 if increasing else steps >= 0)
-    if len(wrong):
-        row = int(wrong[0]) + 2
-        order = "increasing" if increasing else "decreasing"
-        raise FormatError(
-            f"index {mnemonic!r} is not strictly {order} at data row {row} "
-            f"({values[row - 2]} then {values[row - 1]})",
-            source=source,
-        )
-    return "increasing" if increasing else "decreasing"
+    direction, position, wrong = index_direction(values)
+    if position is not None:
+        raise FormatError(f"index {mnemonic!r} {wrong} (data row {position + 1})", source=source)
+    return direction
 
 
 def _channel_columns(las: Any, findings: list[Finding]) -> list[Column]:
