@@ -87,6 +87,9 @@ from etp.protocols.core import Endpoint, accept_open_session, open_session, requ
 COMPRESS_MIN = 256
 #: Room left for the header when sizing the parts of a split message (5 varints).
 _HEADER_MAX = 40
+_FIN = int(MessageFlags.FIN)
+_COMPRESSED = int(MessageFlags.COMPRESSED)
+_ACKNOWLEDGE = int(MessageFlags.ACKNOWLEDGE)
 #: Error texts longer than this are cut (a peer's huge URI must not make an error unsendable).
 _MAX_ERROR_TEXT = 4096
 
@@ -378,7 +381,7 @@ class Session:
         """
         self._check_can_send(message)
         timeout = self.endpoint.capabilities.response_timeout
-        flags = MessageFlags.ACKNOWLEDGE if acknowledge else 0
+        flags = _ACKNOWLEDGE if acknowledge else 0
         message_id = self._emit([message], correlation_id=0, extra_flags=flags)[0]
         self._pending[message_id] = _Pending(type(message).__name__, now + timeout)
         return message_id
@@ -468,21 +471,18 @@ class Session:
                     "text WebSocket message: this endpoint takes ETP binary encoding only",
                 )
             ]
+        limit = self.max_message_size
         try:
-            header = decode_header(data)
+            if len(data) > limit:  # refused below, without decoding the body
+                raise MessageTooLarge(f"{len(data)} bytes")
+            header, message = decode_message(data, max_size=limit)
         except DecodeError as e:
-            return [self._refuse(None, ErrorCode.EINVALID_MESSAGE, f"undecodable header: {e}")]
+            return [self._refuse_undecodable(data, e)]
         problem = self._check_header(header, len(data))
         if problem is not None:
             return [self._refuse(header, *problem)]
-        try:
-            header, message = decode_message(data, max_size=self.max_message_size)
-        except MessageTooLarge as e:
-            return [self._refuse(header, ErrorCode.EMAXSIZE_EXCEEDED, str(e))]
-        except DecodeError as e:
-            return [self._refuse(header, ErrorCode.EINVALID_MESSAGE, f"undecodable body: {e}")]
         events: list[Event] = []
-        if header.message_flags & MessageFlags.ACKNOWLEDGE:
+        if header.message_flags & _ACKNOWLEDGE:
             if header.message_type == ACKNOWLEDGE:
                 return [
                     self._refuse(
@@ -555,7 +555,7 @@ class Session:
                 f"{cls.__name__} of {size} bytes is over the limit of {self.max_message_size} "
                 "bytes (MaxWebSocketMessagePayloadSize)",
             )
-        if header.message_flags & MessageFlags.COMPRESSED and (
+        if header.message_flags & _COMPRESSED and (
             header.protocol == 0 or not self._gzip
         ):
             why = (
@@ -734,7 +734,7 @@ class Session:
                 pending.errors[key] = _protocol_error(info, key)
         else:
             pending.messages.append(message)
-        if not header.message_flags & MessageFlags.FIN:
+        if not header.message_flags & _FIN:
             return []
         del self._pending[corr]
         return [
@@ -751,6 +751,20 @@ class Session:
         ]
 
     # --- refusing ----------------------------------------------------------------------------
+
+    def _refuse_undecodable(self, data: bytes, error: DecodeError) -> MessageRefused:
+        """Refuse a message that did not decode: for the header's reason if it has one, else
+        EMAXSIZE_EXCEEDED or EINVALID_MESSAGE."""
+        try:
+            header = decode_header(data)
+        except DecodeError as e:
+            return self._refuse(None, ErrorCode.EINVALID_MESSAGE, f"undecodable header: {e}")
+        problem = self._check_header(header, len(data))
+        if problem is not None:
+            return self._refuse(header, *problem)
+        if isinstance(error, MessageTooLarge):
+            return self._refuse(header, ErrorCode.EMAXSIZE_EXCEEDED, str(error))
+        return self._refuse(header, ErrorCode.EINVALID_MESSAGE, f"undecodable body: {error}")
 
     def _refuse(self, header: MessageHeader | None, code: ErrorCode, text: str) -> MessageRefused:
         error = ProtocolError(code, text)
@@ -787,13 +801,13 @@ class Session:
         for i, body in enumerate(messages):
             cls = type(body)
             corr = correlation_id or (ids[0] if ids else 0)
-            flags = extra_flags | (MessageFlags.FIN if i == len(messages) - 1 else 0)
+            flags = extra_flags | (_FIN if i == len(messages) - 1 else 0)
             header = MessageHeader(
                 protocol=cls.PROTOCOL if protocol is None else protocol,
                 message_type=cls.MESSAGE_TYPE,
                 correlation_id=corr,
                 message_id=next_id,
-                message_flags=int(flags),
+                message_flags=flags,
             )
             data = encode_message(header, body)
             if self._gzip and len(data) >= COMPRESS_MIN and may_compress(header):
