@@ -375,10 +375,14 @@ class Connection(SessionContext):
         self._futures.clear()
         for handlers in self._handlers.values():
             for handler in handlers:
+                name = type(handler).__name__
                 try:
-                    await handler.close()
+                    async with asyncio.timeout(self._grace):
+                        await handler.close()
+                except TimeoutError:
+                    self._log.error("%s.close() took over %g s: abandoned", name, self._grace)
                 except Exception:
-                    self._log.exception("%s.close() failed", type(handler).__name__)
+                    self._log.exception("%s.close() failed", name)
         await self._notifications.end()
         self._ended.set()
         self._log.info("session ended: %s", reason)

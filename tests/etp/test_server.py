@@ -20,6 +20,7 @@ from etp.client import Client
 from etp.errors import ConnectionClosed, ErrorCode, ProtocolError, SessionError
 from etp.messages import channel_streaming, core, dataspace, store
 from etp.messages.datatypes import Dataspace
+from etp.protocols import ProtocolHandler
 from etp.protocols.core import request_session
 from etp.server import Server, bearer_token
 
@@ -333,6 +334,23 @@ async def test_handlers_are_closed_with_the_session(server: Server) -> None:
         pass
     async with asyncio.timeout(5):
         await Producer.closed_event.wait()
+
+
+class Stuck(ProtocolHandler):
+    """A handler whose close() never returns."""
+
+    PROTOCOL = 25
+    ROLE = "store"
+
+    async def close(self) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_stuck_handler_close_does_not_pin_the_connection() -> None:
+    async with running_server(handlers={Stuck: {}}, grace=0.2) as server:
+        async with etp.connect(server.url, protocols=[(25, "store")]) as client:
+            await client.ping()
+        await eventually(lambda: server.session_count == 0)
 
 
 # --- bad input: the right ProtocolException, and the other session keeps working ------------------
