@@ -11,6 +11,8 @@
     │   ├── InvalidDataObjectType  a malformed qualified type or content type (EINVALID_ARGUMENT)
     │   ├── SendQueueFull    a session's send queue is full (EBACKPRESSURE_LIMIT_EXCEEDED)
     │   └── ...              one error per key of a map request is a ProtocolError too
+    ├── ProtocolErrors       a request failed for some keys (or after a partial answer): all of
+    │                        them, and what succeeded
     ├── SessionError         the session is not in a state that allows the operation
     ├── ConnectionClosed     the WebSocket closed; pending requests fail with it
     ├── StoreError           the object store cannot serve: database unreachable, schema too new
@@ -148,6 +150,29 @@ class SendQueueFull(ProtocolError):
 
     def __init__(self, message: str) -> None:
         super().__init__(ErrorCode.EBACKPRESSURE_LIMIT_EXCEEDED, message)
+
+
+class ProtocolErrors(EtpError):
+    """A request the peer answered only in part: a ProtocolError per failed map key
+    (``errors``), or for the request as a whole after a partial answer (``error``, e.g.
+    ERESPONSECOUNT_EXCEEDED); ``results`` holds what succeeded, as the method would return it.
+    """
+
+    def __init__(
+        self,
+        request: str,
+        errors: dict[str, ProtocolError],
+        results: object = None,
+        *,
+        error: ProtocolError | None = None,
+    ) -> None:
+        self.request = request
+        self.errors = errors
+        self.error = error
+        self.results = results
+        lines = [f"  {e}" for e in ([error] if error else []) + list(errors.values())]
+        failed = f"{len(errors)} key(s) failed" if errors else "answered in part"
+        super().__init__(f"{request}: {failed}\n" + "\n".join(lines))
 
 
 class SessionError(EtpError):
