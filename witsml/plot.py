@@ -187,7 +187,9 @@ def _index_axis(mpl: Any, ax: Axes, index: Column, depth: np.ndarray[Any, Any]) 
         locator = mpl.dates.AutoDateLocator()
         ax.yaxis.set_major_locator(locator)
         ax.yaxis.set_major_formatter(mpl.dates.ConciseDateFormatter(locator))
-        ax.set_ylabel(f"{index.mnemonic} (UTC)", fontsize=10)
+        ax.yaxis.get_offset_text().set_visible(False)  # it would sit on the track headers
+        day = f", from {str(present.min())[:10]}" if present.size else ""
+        ax.set_ylabel(f"{index.mnemonic} (UTC{day})", fontsize=10)
     else:
         ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=12, steps=[1, 2, 2.5, 5, 10]))
         ax.yaxis.set_minor_locator(mpl.ticker.AutoMinorLocator())

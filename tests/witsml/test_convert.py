@@ -466,3 +466,13 @@ def test_cli_reports_conversion_warnings(
     err = capsys.readouterr().err
     assert "witsml: warning:" in err
     assert "'ft/hr'" in err
+
+
+def test_docs_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import doctest
+
+    root = EXAMPLE.parents[2]
+    monkeypatch.chdir(root)  # the examples name examples/data/log.xml
+    results = doctest.testfile(str(root / "docs" / "convert.md"), module_relative=False)
+    assert results.failed == 0
+    assert results.attempted >= 8

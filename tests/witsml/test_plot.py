@@ -92,7 +92,7 @@ def test_a_time_index_runs_down_with_dates() -> None:
     figure = plot(log)
     axes = tracks(figure)
     assert [ax.get_xlabel() for ax in axes] == ["SPP (kPa)", "PUMPS (Euc)"]  # no curve for text
-    assert axes[0].get_ylabel() == "TIME (UTC)"
+    assert axes[0].get_ylabel() == "TIME (UTC, from 2024-03-14)"
     top, bottom = axes[0].get_ylim()
     assert top > bottom
     assert plot(table).texts == []  # a bare table has no title
