@@ -175,7 +175,7 @@ def test_wrapped_files_are_read() -> None:
     ("name", "message"),
     [
         ("las3.las", "LAS 3.0 is not read"),
-        ("unordered.las", "index 'DEPT' is not strictly increasing at data row 3"),
+        ("unordered.las", r"index 'DEPT' repeats the value 100.5 \(data row 3\)"),
     ],
 )
 def test_refused_files(name: str, message: str) -> None:
