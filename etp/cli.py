@@ -1,8 +1,9 @@
 """The ``etp`` command.
 
-``etp serve [--host 127.0.0.1] [--port 9002] (--token T | --no-auth)`` runs an ETP 1.2 server:
+``etp serve [--host 127.0.0.1] [--port 9002] [auth and limit options]`` runs an ETP 1.2 server:
 it logs to stderr, prints its URL on stdout, and stops cleanly (CloseSession to every session)
-on SIGINT or SIGTERM.
+on SIGINT or SIGTERM. Its security options (JWT keys, ``--no-auth``, limits) and ``etp token``
+are in :mod:`etp.auth.cli`.
 
 A subcommand is a function ``_add_<name>(subparsers)`` that adds its parser and sets
 ``func`` to a function taking the parsed arguments and returning the exit status; list it in
@@ -14,12 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from collections.abc import Callable
 
-from etp.server import Server, bearer_token
+from etp.auth.cli import Security, UsageError, add_serve_options, add_token_command
+from etp.server import Server
 
 
 def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,13 +32,7 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=9002, help="TCP port (9002; 0: any free one)")
-    auth = serve.add_mutually_exclusive_group()
-    auth.add_argument(
-        "--token",
-        default=os.environ.get("ETP_TOKEN", ""),
-        help="require 'Authorization: Bearer TOKEN' (default: $ETP_TOKEN)",
-    )
-    auth.add_argument("--no-auth", action="store_true", help="accept anyone")
+    add_serve_options(serve)
     serve.add_argument(
         "--log-level",
         default="INFO",
@@ -48,20 +43,20 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _serve(args: argparse.Namespace) -> int:
-    if not args.no_auth and not args.token:
-        print(
-            "etp serve: choose authentication: --token TOKEN (or ETP_TOKEN) to require a bearer "
-            "token, or --no-auth to accept anyone",
-            file=sys.stderr,
-        )
+    try:
+        security = Security.from_args(args)
+    except (UsageError, ValueError) as e:
+        print(f"etp serve: {e}", file=sys.stderr)
         return 2
+    for notice in security.notices:
+        print(notice, file=sys.stderr)
     logging.basicConfig(
         stream=sys.stderr,
         level=args.log_level,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     logging.getLogger("etp.server.websockets").setLevel(logging.WARNING)
-    server = Server(authenticate=None if args.no_auth else bearer_token(args.token))
+    server = Server(**security.server_options())
     try:
         asyncio.run(_run(server, args.host, args.port))
     except OSError as e:
@@ -83,6 +78,7 @@ async def _run(server: Server, host: str, port: int) -> None:
 
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_serve,
+    add_token_command,
 ]
 
 

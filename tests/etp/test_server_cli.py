@@ -61,8 +61,8 @@ def test_token() -> None:
         assert proc.returncode == 0
 
 
-def test_authentication_must_be_chosen(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve"]) == 2
+def test_authentication_must_be_chosen_beyond_loopback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
     assert "--no-auth" in capsys.readouterr().err
 
 
