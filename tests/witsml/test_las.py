@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import witsml
 from witsml.convert import Origin, read_las, select, write_las
@@ -294,3 +296,45 @@ def test_lasio_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "lasio", None)
     with pytest.raises(ImportError, match=r"pip install 'witsml-etp\[las\]'"):
         read_las(DATA / "classic.las")
+
+
+def test_strt_stop_that_disagree_with_the_data_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bounds.las"
+    path.write_text((DATA / "elapsed.las").read_text().replace("STOP.S    20", "STOP.S    30"))
+    imported = read_las(path)
+    assert any("STOP is 30" in f.message for f in imported.findings)
+    assert len(imported.log.channel_sets[0].table()) == 3  # the data is kept
+
+
+def test_an_empty_log_round_trips(tmp_path: Path) -> None:
+    empty = ChannelTable(
+        [Column.index("DEPTH", np.zeros(0), uom="m")], [Column.channel("GR", [], uom="gAPI")]
+    )
+    back = round_trip(build(empty), tmp_path).log.channel_sets[0].table()
+    assert len(back) == 0
+    assert back.mnemonics == ["GR"]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    depths=st.sets(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=15),
+    data=st.data(),
+    decreasing=st.booleans(),
+)
+def test_numbers_round_trip_exactly(
+    depths: set[float], data: st.DataObject, decreasing: bool, tmp_path: Path
+) -> None:
+    index = sorted(depths, reverse=decreasing)
+    values = st.floats(allow_infinity=False, width=64) | st.sampled_from([-999.25, -9999.25])
+    column = data.draw(st.lists(values, min_size=len(index), max_size=len(index)))
+    table = ChannelTable(
+        [
+            Column.index(
+                "DEPTH", index, uom="m", direction="decreasing" if decreasing else "increasing"
+            )
+        ],
+        [Column.channel("X", column, uom="m")],
+    )
+    same_columns(table, round_trip(build(table), tmp_path).log.channel_sets[0].table())

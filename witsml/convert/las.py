@@ -160,6 +160,11 @@ def _item_value(section: Any, mnemonic: str) -> Any:
     return None
 
 
+def _number(value: Any) -> float | None:
+    """A header item's value as a number (lasio gives numpy scalars), None if it is not one."""
+    return float(value) if isinstance(value, int | float | np.number) else None
+
+
 def _text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
@@ -254,8 +259,8 @@ def _index_column(las: Any, source: str, findings: list[Finding]) -> Column:
     data = np.asarray(curve.data)
     if data.dtype.kind in "fiu":
         values = data.astype(np.float64)  # a copy: lasio leaves NULL in the index, mark it
-        null = _item_value(las.well, "NULL")
-        if isinstance(null, int | float):
+        null = _number(_item_value(las.well, "NULL"))
+        if null is not None:
             values[values == null] = np.nan
         uom, index_type = _index_unit(las, curve, source, findings)
     else:
@@ -349,8 +354,8 @@ def _check_bounds(las: Any, index: Column, findings: list[Finding]) -> None:
     if not len(index) or index.storage != "float":
         return
     for mnemonic, value in (("STRT", index.values[0]), ("STOP", index.values[-1])):
-        stated = _item_value(las.well, mnemonic)
-        if isinstance(stated, int | float) and not math.isclose(stated, value, abs_tol=1e-6):
+        stated = _number(_item_value(las.well, mnemonic))
+        if stated is not None and not math.isclose(stated, value, abs_tol=1e-6):
             findings.append(
                 note(
                     f"{mnemonic} is {stated} but the data's index runs from "
