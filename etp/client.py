@@ -47,11 +47,13 @@ from etp.capabilities import (
     supported_data_objects,
     supported_protocol,
 )
+from etp.client_store import StoreClient
 from etp.errors import ConnectionClosed, SessionError
 from etp.messages.base import Message
 from etp.messages.datatypes import SupportedDataObject, SupportedProtocol
 from etp.protocols import HandlerRegistry, Request
 from etp.protocols.core import Endpoint
+from etp.protocols.store_notification import StoreNotificationCustomer
 from etp.session import Response, Session, Side
 from etp.transport import GRACE, Connection
 
@@ -73,8 +75,9 @@ DEFAULT_PROTOCOLS: tuple[tuple[int, str], ...] = (
 DEFAULT_DATA_OBJECTS = ("witsml20.*", "eml21.*")
 
 
-class Client:
-    """An open ETP session with a server (made by :func:`connect`)."""
+class Client(StoreClient):
+    """An open ETP session with a server (made by :func:`connect`); the store protocols'
+    methods (``get_resources``, ``get_data_objects``...) come from :class:`StoreClient`."""
 
     def __init__(self, url: str, connection: Connection, task: asyncio.Task[None]) -> None:
         self.url = url
@@ -95,12 +98,15 @@ class Client:
         """Ping the server; returns the round trip in seconds."""
         return await self._conn.ping()
 
-    async def request(self, message: Message, *, acknowledge: bool = False) -> Response:
+    async def request(
+        self, message: Message, *parts: Message, acknowledge: bool = False
+    ) -> Response:
         """Send ``message`` and return the whole response (see the module documentation).
 
+        ``parts`` make it a multipart request (PutDataObjects followed by its Chunks).
         ``acknowledge`` asks the server for an Acknowledge too (``response.acknowledged``).
         """
-        return await self._conn.request(message, acknowledge=acknowledge)
+        return await self._conn.request(message, *parts, acknowledge=acknowledge)
 
     async def send(self, message: Message, *parts: Message) -> int:
         """Send a message that has no answer (StartStreaming, ChannelData...), with optional
@@ -187,7 +193,7 @@ def connect(
         "token": token,
         "headers": dict(headers or {}),
         "protocols": list(protocols),
-        "handlers": handlers or HandlerRegistry(),
+        "handlers": handlers or _default_handlers(),
         "data_objects": list(data_objects),
         "formats": tuple(formats),
         "compression": compression,
@@ -260,6 +266,13 @@ async def _open(
         await task
         raise
     return Client(url, conn, task)
+
+
+def _default_handlers() -> HandlerRegistry:
+    """The customer-role handlers a client has unless given others: StoreNotification's."""
+    registry = HandlerRegistry()
+    registry.register(StoreNotificationCustomer)
+    return registry
 
 
 def _requested(

@@ -372,17 +372,22 @@ class Session:
         self._handshake_deadline = now + timeout
         return self._handshake_id
 
-    def send_request(self, message: Message, now: float, *, acknowledge: bool = False) -> int:
+    def send_request(
+        self, message: Message, now: float, *parts: Message, acknowledge: bool = False
+    ) -> int:
         """Send a request (or a message expecting an answer); returns its message id.
 
+        Further ``parts`` make it a multipart request (PutDataObjects with its Chunks): their
+        correlationId is the first message's id, FIN on the last.
         Its response arrives as :class:`ResponseReceived` (or :class:`ResponseTimedOut`).
         Raises SessionError when the session is not open or the protocol not negotiated for
         this side, EncodeError when the message cannot be encoded or does not fit.
         """
-        self._check_can_send(message)
+        for m in (message, *parts):
+            self._check_can_send(m)
         timeout = self.endpoint.capabilities.response_timeout
         flags = _ACKNOWLEDGE if acknowledge else 0
-        message_id = self._emit([message], correlation_id=0, extra_flags=flags)[0]
+        message_id = self._emit([message, *parts], correlation_id=0, extra_flags=flags)[0]
         self._pending[message_id] = _Pending(type(message).__name__, now + timeout)
         return message_id
 
@@ -441,7 +446,7 @@ class Session:
                     error=_error_info(ProtocolError(ErrorCode.EMAXSIZE_EXCEEDED, str(e)))
                 )
             ]
-        self._emit(parts, correlation_id=request.message_id, protocol=request.protocol)
+        self._emit(parts, correlation_id=self._answer_to(request), protocol=request.protocol)
 
     def send_error(self, request: MessageHeader | None, error: ProtocolError) -> None:
         """Send a ProtocolException about ``request`` (or about nothing in particular)."""
@@ -555,9 +560,7 @@ class Session:
                 f"{cls.__name__} of {size} bytes is over the limit of {self.max_message_size} "
                 "bytes (MaxWebSocketMessagePayloadSize)",
             )
-        if header.message_flags & _COMPRESSED and (
-            header.protocol == 0 or not self._gzip
-        ):
+        if header.message_flags & _COMPRESSED and (header.protocol == 0 or not self._gzip):
             why = (
                 "Core messages are never compressed"
                 if header.protocol == 0
@@ -777,7 +780,13 @@ class Session:
         if header is None:
             self._emit([body], correlation_id=0)
         else:
-            self._emit([body], correlation_id=header.message_id, protocol=header.protocol)
+            self._emit([body], correlation_id=self._answer_to(header), protocol=header.protocol)
+
+    def _answer_to(self, header: MessageHeader) -> int:
+        """The id an answer to the peer's message correlates to: its own, or for a part of a
+        multipart request (correlationId of the peer's parity), the first part's."""
+        corr = header.correlation_id
+        return corr if corr and corr % 2 == self._peer_parity else header.message_id
 
     # --- encoding ----------------------------------------------------------------------------
 

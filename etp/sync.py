@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from etp.capabilities import Negotiated
 from etp.client import Client, connect
+from etp.client_store import SyncStoreClient
 from etp.errors import RequestTimeout
 from etp.messages.base import Message
 from etp.protocols import Request
@@ -66,8 +67,9 @@ class _LoopThread:
         self.loop.close()
 
 
-class SyncClient:
-    """A blocking twin of :class:`~etp.client.Client` (made by :func:`connect_sync`)."""
+class SyncClient(SyncStoreClient):
+    """A blocking twin of :class:`~etp.client.Client` (made by :func:`connect_sync`), the store
+    protocols' methods included (:class:`~etp.client_store.SyncStoreClient`)."""
 
     def __init__(self, client: Client, runner: _LoopThread) -> None:
         self._client = client
@@ -91,9 +93,9 @@ class SyncClient:
         """Ping the server; returns the round trip in seconds."""
         return self._runner.call(self._client.ping())
 
-    def request(self, message: Message, *, acknowledge: bool = False) -> Response:
+    def request(self, message: Message, *parts: Message, acknowledge: bool = False) -> Response:
         """Send ``message`` and return the whole response (see :meth:`Client.request`)."""
-        return self._runner.call(self._client.request(message, acknowledge=acknowledge))
+        return self._runner.call(self._client.request(message, *parts, acknowledge=acknowledge))
 
     def send(self, message: Message, *parts: Message) -> int:
         """Send a message that has no answer (see :meth:`Client.send`)."""

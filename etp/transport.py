@@ -264,8 +264,10 @@ class Connection(SessionContext):
         self._flush()
         return message_id
 
-    async def request(self, message: Message, *, acknowledge: bool = False) -> Response:
-        """Send a request and wait for its whole response.
+    async def request(
+        self, message: Message, *parts: Message, acknowledge: bool = False
+    ) -> Response:
+        """Send a request (with ``parts``: a multipart request) and wait for its whole response.
 
         Raises the ProtocolError when the peer refused the request as a whole (no positive
         part, no per-key errors), RequestTimeout, ConnectionClosed.
@@ -273,7 +275,9 @@ class Connection(SessionContext):
         self._check_open()
         await self._queue.wait_room()
         self._check_open()
-        message_id = self.session.send_request(message, self._loop.time(), acknowledge=acknowledge)
+        message_id = self.session.send_request(
+            message, self._loop.time(), *parts, acknowledge=acknowledge
+        )
         return await self._await_response(message_id)
 
     async def ping(self) -> float:

@@ -1,0 +1,112 @@
+"""A WITSML store over ETP 1.2: an :class:`~etp.server.Server` serving an :mod:`etp.store`.
+
+::
+
+    from etp.store import open_store
+    from etp.store_server import load_files, store_server
+
+    store = await open_store("sqlite:///etp-store.db")
+    await load_files(store, ["examples/data/well.xml"])       # validated, like a PutDataObjects
+    server = store_server(store, authenticate=None)          # None: anyone, full access
+    async with server.serving("127.0.0.1", 9002):
+        await stop.wait()
+    await store.close()
+
+The server offers, as the store, Discovery (3), Store (4), StoreNotification (5), Dataspace (24)
+and SupportedTypes (25) (see their modules in :mod:`etp.protocols`), advertises the
+:class:`~etp.protocols.store_backend.StoreLimits` as protocol capabilities, and negotiates the
+data object types it accepts (WITSML 2.0 and 2.1 and their Energistics common objects), each
+with SupportsGet/Put/Delete and MaxDataObjectSize.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from etp.errors import ProtocolError
+from etp.messages.datatypes import DataObjectCapabilityKind, DataValue, SupportedDataObject
+from etp.protocols import ProtocolHandler
+from etp.protocols.dataspace import DataspaceHandler
+from etp.protocols.discovery import DiscoveryHandler
+from etp.protocols.store import StoreHandler, object_record
+from etp.protocols.store_backend import DEFAULT_DATA_OBJECTS, StoreBackend, StoreLimits
+from etp.protocols.store_notification import StoreNotificationHandler
+from etp.protocols.supported_types import SupportedTypesHandler
+from etp.server import Authenticate, Server
+from etp.store import ObjectRecord, PutResult, Store
+from etp.uri import DataspaceUri
+
+__all__ = ["HANDLERS", "load_files", "store_server"]
+
+#: The store-role handlers a store server registers, each taking a StoreBackend.
+HANDLERS: tuple[type[ProtocolHandler], ...] = (
+    DiscoveryHandler,
+    StoreHandler,
+    StoreNotificationHandler,
+    DataspaceHandler,
+    SupportedTypesHandler,
+)
+
+
+def store_server(
+    store: Store,
+    *,
+    authenticate: Authenticate | None,
+    limits: StoreLimits | None = None,
+    data_objects: Iterable[str] = DEFAULT_DATA_OBJECTS,
+    **options: Any,
+) -> Server:
+    """A Server answering from ``store`` with the store-role handlers.
+
+    ``authenticate`` is the Server's hook (None: anyone, with full access); ``data_objects``
+    the qualified types (``witsml20.*``) accepted and negotiated; ``options`` go to
+    :class:`~etp.server.Server` (application name, capabilities, send queue size...).
+    """
+    limits = limits or StoreLimits()
+    backend = StoreBackend(store, limits, tuple(data_objects))
+    capabilities: dict[str, DataValue] = {
+        DataObjectCapabilityKind.SUPPORTS_GET: True,
+        DataObjectCapabilityKind.SUPPORTS_PUT: True,
+        DataObjectCapabilityKind.SUPPORTS_DELETE: True,
+        DataObjectCapabilityKind.MAX_DATA_OBJECT_SIZE: limits.max_data_object_size,
+    }
+    server = Server(
+        authenticate=authenticate,
+        data_objects=[
+            SupportedDataObject(qualified_type=t, data_object_capabilities=dict(capabilities))
+            for t in backend.data_objects
+        ],
+        **options,
+    )
+    for handler in HANDLERS:
+        kinds = getattr(handler, "LIMITS", ())
+        server.register(handler, backend, protocol_capabilities=limits.capabilities(*kinds))
+    return server
+
+
+async def load_files(
+    store: Store, paths: Iterable[str | os.PathLike[str]], dataspace: str = "eml:///"
+) -> list[PutResult]:
+    """Put the WITSML files ``paths`` into ``dataspace``, read and validated as PutDataObjects
+    does, in one transaction (nothing is stored if one fails).
+
+    Raises ProtocolError naming the file: EINVALID_OBJECT for an unreadable or invalid one,
+    ENOT_FOUND for a dataspace that does not exist; OSError for a file that cannot be read.
+    """
+    space = str(DataspaceUri.parse(dataspace).dataspace_uri)
+
+    def read_all() -> list[ObjectRecord]:
+        records = []
+        for path in paths:
+            try:
+                records.append(object_record(Path(path).read_bytes(), space))
+            except ProtocolError as e:
+                raise ProtocolError(e.code, f"{os.fspath(path)}: {e.message}") from None
+        return records
+
+    records = await asyncio.to_thread(read_all)
+    return await store.put_objects(records)
