@@ -67,9 +67,10 @@ class _Plan:
                     )
                 self.by_quantity[key] = canonical
             else:
+                names = ", ".join(dict.fromkeys(mnemonics))
                 raise UnitError(
-                    f"{key!r} is neither a mnemonic of these columns ({', '.join(mnemonics)}) "
-                    "nor a quantity class (such as 'length', 'pressure', 'length per time')"
+                    f"{key!r} is neither a mnemonic of these columns ({names}) nor a quantity "
+                    "class (such as 'length', 'pressure', 'length per time')"
                 )
 
     def target(
