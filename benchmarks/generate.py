@@ -5,8 +5,11 @@ weight on bit, rotary speed and formation strength; hookload is string weight mi
 pipe pressure follows flow and depth), values rounded as rig sensors report them, and a few
 gaps (a gas trap out of service, sensor dropouts). Deterministic for a given seed.
 
-It lives with the benchmarks rather than in the library because only benchmarks, tests and the
-example file need it; tests import it as ``benchmarks.generate``.
+The channel catalogue and the drilling relationships are the rig simulator's
+(:mod:`etp.simulator.curves`, :mod:`etp.simulator.physics`); this module only draws a static
+depth log from them, at any length. It lives with the benchmarks rather than in the library
+because only benchmarks, tests and the example file need it; tests import it as
+``benchmarks.generate``.
 
 ``python -m benchmarks.generate`` rewrites ``examples/data/log.xml``.
 """
@@ -15,13 +18,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
 import numpy.typing as npt
 
+from etp.simulator.curves import CURVES, PROPERTY_KIND_CONTENT_TYPE, PROPERTY_KINDS
+from etp.simulator.physics import (
+    corrected_d_exponent,
+    rate_of_penetration,
+    rotary_torque,
+    standpipe_pressure,
+    string_weight,
+)
 from witsml.data import ChannelTable, Column
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,45 +39,6 @@ OUT = ROOT / "benchmarks" / "out"
 EXAMPLE = ROOT / "examples" / "data" / "log.xml"
 
 Floats = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One surface channel: mnemonic, unit, decimals as reported, description."""
-
-    mnemonic: str
-    uom: str
-    decimals: int
-    title: str
-
-
-# In the order a mud-logging unit lists them; the first 12 make the example log.
-CURVES = (
-    Curve("BDEP", "m", 2, "Bit depth"),
-    Curve("ROP", "m/h", 2, "Rate of penetration"),
-    Curve("WOB", "kN", 1, "Weight on bit"),
-    Curve("RPM", "rpm", 0, "Rotary speed"),
-    Curve("TQ", "kN.m", 2, "Surface torque"),
-    Curve("SPP", "kPa", 0, "Stand pipe pressure"),
-    Curve("HKLD", "kN", 1, "Hookload"),
-    Curve("FLWI", "L/min", 0, "Mud flow in"),
-    Curve("MWIN", "g/cm3", 3, "Mud density in"),
-    Curve("TMPOUT", "degC", 1, "Mud temperature out"),
-    Curve("GASA", "%", 3, "Total gas"),
-    Curve("ECD", "g/cm3", 3, "Equivalent circulating density"),
-    Curve("MWOUT", "g/cm3", 3, "Mud density out"),
-    Curve("TMPIN", "degC", 1, "Mud temperature in"),
-    Curve("FLWOP", "%", 1, "Flow out (paddle)"),
-    Curve("C1", "ppm", 0, "Methane"),
-    Curve("SPM1", "1/min", 1, "Pump 1 stroke rate"),
-    Curve("SPM2", "1/min", 1, "Pump 2 stroke rate"),
-    Curve("PITV", "m3", 2, "Active pit volume"),
-    Curve("BPOS", "m", 2, "Block position"),
-    Curve("TVD", "m", 2, "True vertical depth"),
-    Curve("DXC", "Euc", 3, "Corrected d-exponent"),
-    Curve("TQMX", "kN.m", 2, "Maximum surface torque"),
-    Curve("RPMMX", "rpm", 0, "Maximum rotary speed"),
-)
 
 
 def drilling_table(
@@ -117,20 +88,17 @@ def _simulate(depth: Floats, rng: np.random.Generator) -> dict[str, Floats]:
     hardness = np.exp(0.35 * _smooth(rng, n, 60))  # formation drillability, 1 = average
     wob = np.clip(95 + 25 * _smooth(rng, n, 40) + jitter(4), 5, 250)
     rpm = np.clip(150 + 15 * _smooth(rng, n, 80) + jitter(2), 40, 220)
-    rop = np.clip(22 * (wob / 95) ** 0.9 * (rpm / 150) ** 0.6 / hardness + jitter(1.2), 0.5, 90)
-    torque = np.clip(4 + 0.085 * wob * (0.8 + 0.2 * hardness) + jitter(0.6), 0.5, 60)
+    rop = np.clip(rate_of_penetration(wob, rpm, hardness) + jitter(1.2), 0.5, 90)
+    torque = np.clip(rotary_torque(wob, hardness) + jitter(0.6), 0.5, 60)
     flow = np.clip(3000 + 120 * _smooth(rng, n, 200) + jitter(15), 1500, 4500)
-    spp = 0.006 * flow**1.85 * (0.8 + depth / 7500) + jitter(60)
-    string_weight = 330 + 0.29 * depth
-    hookload = string_weight - wob + jitter(5)
+    spp = standpipe_pressure(flow, depth) + jitter(60)
+    hookload = string_weight(depth) - wob + jitter(5)
     mud_in = 1.25 + 0.002 * _smooth(rng, n, 300) + jitter(0.001)
     mud_out = mud_in + 0.004 + jitter(0.002)
     temp_in = 34 + 1.5 * _smooth(rng, n, 400) + jitter(0.2)
     temp_out = temp_in + 8 + depth * 0.004 + jitter(0.2)
     gas = np.clip(0.15 + 0.6 * np.maximum(_smooth(rng, n, 30) - 1.2, 0) + jitter(0.01), 0.01, 25)
     inclination = np.radians(np.minimum(depth / 150, 35))
-    feet_per_hour, rev = rop * 3.2808, np.maximum(rpm, 1)
-    d_exponent = np.log10(feet_per_hour / (60 * rev)) / np.log10(12 * wob * 224.81 / (1e6 * 12.25))
     return {
         "BDEP": depth - np.abs(jitter(0.02)),
         "ROP": rop,
@@ -153,7 +121,7 @@ def _simulate(depth: Floats, rng: np.random.Generator) -> dict[str, Floats]:
         "PITV": 85 - depth * 0.002 + 0.6 * _smooth(rng, n, 150),
         "BPOS": 30.0 - np.mod(depth - depth[0], 28.5),
         "TVD": depth[0] + np.cumsum(np.cos(inclination)) * (depth[1] - depth[0] if n > 1 else 0),
-        "DXC": d_exponent * 1.25 / mud_in * 1.03,
+        "DXC": corrected_d_exponent(rop, rpm, wob, mud_in),
         "TQMX": torque * (1.12 + np.abs(jitter(0.04))),
         "RPMMX": rpm + np.abs(jitter(3)),
     }
@@ -208,20 +176,20 @@ def log_xml(
         f"<Uom>{escape(index_spec.uom)}</Uom><Direction>{index_spec.direction}</Direction>"
         f"<Mnemonic>{escape(index_spec.mnemonic)}</Mnemonic></Index>"
     )
-    titles = {curve.mnemonic: curve.title for curve in CURVES}
+    curves = {curve.mnemonic: curve for curve in CURVES}
     channels = "".join(
         f"""
     <Channel schemaVersion="2.0" uuid="{_uuid(name, column.mnemonic)}">
-      {citation(titles.get(column.mnemonic, column.mnemonic), "      ")}
+      {citation(curves[column.mnemonic].title, "      ")}
       <Mnemonic>{escape(column.mnemonic)}</Mnemonic>
       <DataType>{column.data_type}</DataType>
       <Uom>{escape(column.uom)}</Uom>
       <GrowingStatus>closed</GrowingStatus>
       <TimeDepth>depth</TimeDepth>
       <ChannelClass>
-        <eml:ContentType>application/x-eml+xml;version=2.1;type=PropertyKind</eml:ContentType>
-        <eml:Title>{escape(titles.get(column.mnemonic, column.mnemonic).lower())}</eml:Title>
-        <eml:Uuid>{_uuid("property kind", column.mnemonic)}</eml:Uuid>
+        <eml:ContentType>{PROPERTY_KIND_CONTENT_TYPE}</eml:ContentType>
+        <eml:Title>{curves[column.mnemonic].property_kind}</eml:Title>
+        <eml:Uuid>{PROPERTY_KINDS[curves[column.mnemonic].property_kind]}</eml:Uuid>
       </ChannelClass>
       <LoggingCompanyName>{escape(company)}</LoggingCompanyName>
       {index_xml}
@@ -268,7 +236,7 @@ def log_xml(
 
 
 W1_ROWS, W1_QUICK_ROWS, W1_CHANNELS = 200_000, 5_000, 24
-VERSION = 2
+VERSION = 3
 """Part of the cached file names: bump it when the generated content changes."""
 
 
