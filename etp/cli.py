@@ -3,7 +3,8 @@
 ``etp serve [--host 127.0.0.1] [--port 9002] [auth and limit options]`` runs an ETP 1.2 server:
 it logs to stderr, prints its URL on stdout, and stops cleanly (CloseSession to every session)
 on SIGINT or SIGTERM. Its security options (JWT keys, ``--no-auth``, limits) and ``etp token``
-are in :mod:`etp.auth.cli`.
+are in :mod:`etp.auth.cli`; its storage options (``--store``, ``--load``) and the client
+commands ``etp ls/get/put/rm`` in :mod:`etp.cli_store`.
 
 A subcommand is a function ``_add_<name>(subparsers)`` that adds its parser and sets
 ``func`` to a function taking the parsed arguments and returning the exit status; list it in
@@ -18,21 +19,25 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from etp.auth.cli import Security, UsageError, add_serve_options, add_token_command
-from etp.server import Server
+from etp.cli_store import add_serve_store_options, add_store_commands, serving_store
+from etp.errors import EtpError
 
 
 def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = subparsers.add_parser(
         "serve",
         help="run an ETP 1.2 server",
-        description="Run an ETP 1.2 server (storage comes in a later release: sessions open, "
-        "Ping and CloseSession work). Logs go to stderr; the URL is printed on stdout.",
+        description="Run an ETP 1.2 WITSML store (Discovery, Store, StoreNotification, "
+        "Dataspace, SupportedTypes) on SQLite or PostgreSQL. Logs go to stderr; the URL is "
+        "printed on stdout.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=9002, help="TCP port (9002; 0: any free one)")
     add_serve_options(serve)
+    add_serve_store_options(serve)
     serve.add_argument(
         "--log-level",
         default="INFO",
@@ -56,21 +61,23 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     logging.getLogger("etp.server.websockets").setLevel(logging.WARNING)
-    server = Server(**security.server_options())
     try:
-        asyncio.run(_run(server, args.host, args.port))
+        asyncio.run(_run(args, security.server_options()))
+    except EtpError as e:  # the store cannot be opened, a --load file is invalid
+        print(f"etp serve: {e}", file=sys.stderr)
+        return 1
     except OSError as e:
         print(f"etp serve: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
         return 1
     return 0
 
 
-async def _run(server: Server, host: str, port: int) -> None:
+async def _run(args: argparse.Namespace, options: dict[str, Any]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with server.serving(host, port):
+    async with serving_store(args, options) as server, server.serving(args.host, args.port):
         print(server.url, flush=True)
         await stop.wait()
         logging.getLogger("etp.server").info("stopping on a signal")
@@ -78,6 +85,7 @@ async def _run(server: Server, host: str, port: int) -> None:
 
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_serve,
+    add_store_commands,
     add_token_command,
 ]
 
