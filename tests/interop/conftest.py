@@ -94,6 +94,7 @@ def our_server(kit: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Pope
     """``etp serve --no-auth`` on a free port: (URL, process, log file)."""
     port = free_port(kit)
     command = [sys.executable, "-m", "etp.cli", "serve", "--no-auth", "--port", str(port)]
+    command += ["--store", f"sqlite:///{tmp_path / 'store.db'}"]
     yield from _serve(command, port, tmp_path / "etp-serve.log")
 
 
@@ -104,6 +105,7 @@ def our_server_with_token(
     """``etp serve --token interop-token`` on a free port."""
     port = free_port(kit)
     command = [sys.executable, "-m", "etp.cli", "serve", "--token", "interop-token"]
+    command += ["--store", f"sqlite:///{tmp_path / 'store.db'}"]
     yield from _serve([*command, "--port", str(port)], port, tmp_path / "etp-serve.log")
 
 
