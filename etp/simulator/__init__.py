@@ -22,6 +22,6 @@ for :func:`witsml.to_xml`.
 """
 
 from etp.simulator.curves import CURVES, TIME_CURVES, Curve
-from etp.simulator.rig import Batch, Rig, Step, simulate
+from etp.simulator.rig import Batch, Rig, RigObjects, Step, simulate
 
-__all__ = ["CURVES", "TIME_CURVES", "Batch", "Curve", "Rig", "Step", "simulate"]
+__all__ = ["CURVES", "TIME_CURVES", "Batch", "Curve", "Rig", "RigObjects", "Step", "simulate"]

@@ -20,7 +20,7 @@ BLOCK = 4096
 """Positions per generated block."""
 
 _NEGATIVE_OFFSET = 2**40  # seeds must be non-negative; positions before 0 map above this
-_CACHED_BLOCKS = 64
+_CACHED_BLOCKS = 2  # per stream
 _SMOOTH_RMS = 0.862  # RMS of two unit normals joined by a smoothstep: scales smooth() to ~1
 
 
@@ -53,7 +53,8 @@ class Noise:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._blocks: OrderedDict[tuple[int, str, int, int], Floats] = OrderedDict()
+        # the latest blocks of each stream: reading goes forward, batch after batch
+        self._blocks: dict[tuple[int, str, int], OrderedDict[int, Floats]] = {}
 
     def generator(self, stream: Stream, key: int) -> np.random.Generator:
         """A generator of its own for one entity (a stand, a station)."""
@@ -106,18 +107,17 @@ class Noise:
         return whole[:, offset : offset + stop - start]
 
     def _block(self, stream: Stream, kind: str, rows: int, block: int) -> Floats:
-        key = (int(stream), kind, rows, block)
-        cached = self._blocks.get(key)
+        recent = self._blocks.setdefault((int(stream), kind, rows), OrderedDict())
+        cached = recent.get(block)
         if cached is not None:
-            self._blocks.move_to_end(key)
             return cached
         rng = np.random.default_rng([self.seed, int(stream), _key(block), rows])
         values = (
             rng.standard_normal((rows, BLOCK)) if kind == "normal" else rng.random((rows, BLOCK))
         )
-        self._blocks[key] = values
-        if len(self._blocks) > _CACHED_BLOCKS:
-            self._blocks.popitem(last=False)
+        recent[block] = values
+        if len(recent) > _CACHED_BLOCKS:
+            recent.popitem(last=False)
         return values
 
 

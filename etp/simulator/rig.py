@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +104,16 @@ class Batch:
         return len(self.index)
 
 
+class RigObjects(NamedTuple):
+    """The rig's WITSML objects, in the order to store them."""
+
+    well: Well
+    wellbore: Wellbore
+    time_log: Log
+    depth_log: Log
+    trajectory: Trajectory
+
+
 @dataclass(frozen=True, eq=False)
 class Step:
     """What one :meth:`Rig.advance` produced between ``start`` (included) and ``end``."""
@@ -163,6 +173,11 @@ class Rig:
         self._build_objects()
 
     @property
+    def plan(self) -> Plan:
+        """The well plan the rig drills to (kickoff, build rate, hold angle, azimuth)."""
+        return self._path.plan
+
+    @property
     def time(self) -> datetime:
         """The rig's clock: the start time plus the time advanced so far."""
         return self.start_time + timedelta(microseconds=self._elapsed_us)
@@ -172,17 +187,20 @@ class Rig:
         """Measured depth of the hole now, m."""
         return float(self._schedule.hole_depth(np.array([self._elapsed_us / 1e6]))[0])
 
-    def objects(self) -> list[Well | Wellbore | Log | Trajectory]:
+    def objects(self) -> RigObjects:
         """Well, Wellbore, the time Log, the depth Log and the Trajectory, as they are now.
 
         The Logs declare their channels and carry no data (it comes in batches); the
         Trajectory holds every station surveyed so far. Copies: changing them changes nothing
         in the rig.
         """
-        return [
-            obj.model_copy(deep=True)
-            for obj in (self.well, self.wellbore, self.time_log, self.depth_log, self.trajectory)
-        ]
+        return RigObjects(
+            self.well.model_copy(deep=True),
+            self.wellbore.model_copy(deep=True),
+            self.time_log.model_copy(deep=True),
+            self.depth_log.model_copy(deep=True),
+            self.trajectory.model_copy(deep=True),
+        )
 
     def advance(self, seconds: float) -> Step:
         """Move the clock on by ``seconds`` and return what the rig recorded meanwhile.
@@ -352,6 +370,8 @@ class Rig:
         ``noise`` holds one row of standard normal values per curve, ``dropped`` marks the
         readings that go missing.
         """
+        if len(t) == 0:
+            return tuple(np.zeros(0) for _ in curves)
         a: Activity = self._schedule.activity(t)
         rows = {curve.mnemonic: i for i, curve in enumerate(curves)}
 
@@ -376,6 +396,11 @@ class Rig:
         torque = np.where(a.sliding, 0.8 + np.abs(jitter("TQ", 0.5)), torque)
         torque = np.where(a.make_up, _MAKE_UP_TORQUE + jitter("TQ", 0.5), torque)
         flow = flow_set * a.flow
+        # the rig computes flow in from the pump stroke counters
+        strokes = [
+            np.round(_where(pumping, flow / 2 / _STROKE_VOLUME + jitter(pump, 0.3)), 1)
+            for pump in ("SPM1", "SPM2")
+        ]
         spp = standpipe_pressure(flow, bit) + 12.0 * wob  # bit and motor pressure drop on bottom
         hookload = np.where(a.in_slips, BLOCK_WEIGHT, string_weight(bit) - wob + a.drag)
         flowback = _FLOWBACK * (1.0 - drained)
@@ -395,10 +420,10 @@ class Rig:
             "TQ": torque,
             "ROP": rop,
             "SPP": _where(pumping, spp + jitter("SPP", 60.0)),
-            "FLWI": _where(pumping, flow + jitter("FLWI", 10.0)),
+            "FLWI": (strokes[0] + strokes[1]) * _STROKE_VOLUME,
             "FLWOP": _where(before > 0, flow_set * before / _PADDLE_FULL_FLOW + jitter("FLWOP", 1)),
-            "SPM1": _where(pumping, flow / 2 / _STROKE_VOLUME + jitter("SPM1", 0.3)),
-            "SPM2": _where(pumping, flow / 2 / _STROKE_VOLUME + jitter("SPM2", 0.3)),
+            "SPM1": strokes[0],
+            "SPM2": strokes[1],
             "PITV": _PIT_FULL
             - np.mod(new_hole, _PIT_TRANSFER)
             + flowback
@@ -463,7 +488,7 @@ def simulate(
     rate_hz: float = 1.0,
     start_time: datetime | None = None,
     start_depth: float = 1500.0,
-) -> list[Well | Wellbore | Log | Trajectory]:
+) -> RigObjects:
     """The rig's objects after ``seconds`` of drilling, the Logs holding all their data.
 
     A quick way to a realistic, schema-valid set of WITSML documents::
@@ -474,8 +499,6 @@ def simulate(
     rig = Rig(seed=seed, rate_hz=rate_hz, start_time=start_time, start_depth=start_depth)
     step = rig.advance(seconds)
     found = rig.objects()
-    for obj in found:
-        if isinstance(obj, Log):
-            batch = step.time_log if obj.uuid == rig.time_log.uuid else step.depth_log
-            obj.channel_sets[0].set_table(batch.table())
+    for log, batch in ((found.time_log, step.time_log), (found.depth_log, step.depth_log)):
+        log.channel_sets[0].set_table(batch.table())
     return found
