@@ -195,11 +195,11 @@ class Rig:
         in the rig.
         """
         return RigObjects(
-            self.well.model_copy(deep=True),
-            self.wellbore.model_copy(deep=True),
-            self.time_log.model_copy(deep=True),
-            self.depth_log.model_copy(deep=True),
-            self.trajectory.model_copy(deep=True),
+            self._well.model_copy(deep=True),
+            self._wellbore.model_copy(deep=True),
+            self._time_log.model_copy(deep=True),
+            self._depth_log.model_copy(deep=True),
+            self._trajectory.model_copy(deep=True),
         )
 
     def advance(self, seconds: float) -> Step:
@@ -226,27 +226,31 @@ class Rig:
 
     def _build_objects(self) -> None:
         seed, start = self.seed, self.start_time
-        self.well = objects.well(seed, self._noise, start, self.start_depth)
-        self.wellbore = objects.wellbore(seed, self.well, self._path.plan, start)
-        self.time_log = objects.log(seed, self.wellbore, TIME_CURVES, objects.time_index(), start)
-        self.depth_log = objects.log(seed, self.wellbore, CURVES, objects.depth_index(), start)
+        self._well = objects.well(seed, self._noise, start, self.start_depth)
+        self._wellbore = objects.wellbore(seed, self._well, self._path.plan, start)
+        self._time_log = objects.log(seed, self._wellbore, TIME_CURVES, objects.time_index(), start)
+        self._depth_log = objects.log(seed, self._wellbore, CURVES, objects.depth_index(), start)
         # the hole already drilled was surveyed every 30 m, from spud until now
         depths = np.arange(0.0, self.start_depth - 20.0, SURVEY_INTERVAL)
         fixes = self._path.fixes(depths)
-        spud = self.well.dtim_spud or start
+        spud = self._well.dtim_spud or start
         stations = [
             objects.station(n, fix, spud + (start - spud) * (fix.md / self.start_depth))
             for n, fix in enumerate(fixes)
         ]
         self._last_fix: Fix = fixes[-1]
         self._next_survey = 1  # the stand whose connection survey comes next
-        self.trajectory = objects.trajectory(seed, self.wellbore, self._path.plan, start, stations)
+        self._trajectory = objects.trajectory(
+            seed, self._wellbore, self._path.plan, start, stations
+        )
         self._set_survey_range()
 
     def _set_survey_range(self) -> None:
-        stations = self.trajectory.stations
-        self.trajectory.md_mn = DepthCoord(value=stations[0].md.value, uom="m", datum=objects.DATUM)
-        self.trajectory.md_mx = DepthCoord(
+        stations = self._trajectory.stations
+        self._trajectory.md_mn = DepthCoord(
+            value=stations[0].md.value, uom="m", datum=objects.DATUM
+        )
+        self._trajectory.md_mx = DepthCoord(
             value=stations[-1].md.value, uom="m", datum=objects.DATUM
         )
 
@@ -260,9 +264,9 @@ class Rig:
                 break
             [fix] = self._path.fixes(np.array([stand.survey_depth]), self._last_fix)
             taken = self.start_time + timedelta(seconds=stand.survey_time)
-            number = len(self.trajectory.stations)
+            number = len(self._trajectory.stations)
             found.append(objects.station(number, fix, taken.replace(microsecond=0)))
-            self.trajectory.stations.append(found[-1])
+            self._trajectory.stations.append(found[-1])
             self._last_fix = fix
             self._next_survey += 1
         if found:
@@ -286,7 +290,7 @@ class Rig:
             self._noise.uniform(Stream.TIME_DROPOUT, *_span(k), rows=len(TIME_CURVES))
             < _TIME_DROPOUT,
         )
-        return Batch(self.time_log, self._start_us + when.astype("timedelta64[us]"), values)
+        return Batch(self._time_log, self._start_us + when.astype("timedelta64[us]"), values)
 
     def _depth_batch(self, t0: int, t1: int) -> Batch:
         rows: list[npt.NDArray[np.int64]] = []
@@ -310,7 +314,7 @@ class Rig:
             self._noise.normal(Stream.DEPTH_SENSOR, *_span(j), rows=len(CURVES)),
             self._noise.uniform(Stream.DEPTH_DROPOUT, *_span(j), rows=len(CURVES)) < _DEPTH_DROPOUT,
         )
-        return Batch(self.depth_log, j / _ROWS_PER_METRE, values)
+        return Batch(self._depth_log, j / _ROWS_PER_METRE, values)
 
     # -- the model ------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import witsml
 from etp.simulator import CURVES, TIME_CURVES, Batch, Rig, simulate
+from etp.simulator.noise import Noise, Stream
 from etp.store.describe import describe
 from witsml.objects import Log, Trajectory, Well, Wellbore
 from witsml.validation import ValidationContext
@@ -231,6 +232,30 @@ def test_bad_arguments_are_refused_with_what_was_given() -> None:
     for seconds in (-1.0, math.nan, math.inf):
         with pytest.raises(ValueError, match="seconds must be a finite number"):
             r.advance(seconds)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    start=st.integers(-10_000, 10_000),
+    lengths=st.lists(st.integers(0, 5000), min_size=1, max_size=6),
+    rows=st.integers(1, 3),
+)
+def test_noise_is_the_same_however_it_is_read(start: int, lengths: list[int], rows: int) -> None:
+    whole = Noise(4).normal(Stream.TIME_SENSOR, start, start + sum(lengths), rows=rows)
+    noise, position, parts = Noise(4), start, []
+    for length in lengths:
+        parts.append(noise.normal(Stream.TIME_SENSOR, position, position + length, rows=rows))
+        position += length
+    assert np.array_equal(np.concatenate(parts, axis=1), whole)
+
+
+def test_smooth_noise_is_continuous_with_about_unit_spread() -> None:
+    x = np.linspace(-500.0, 20_000.0, 400_001)
+    values = Noise(4).smooth(Stream.HARDNESS, x, 25.0)
+    assert 0.85 < values.std() < 1.15
+    assert np.abs(np.diff(values)).max() < 0.05  # 0.05 m apart, 25 m correlation length
+    layers = Noise(4).steps(Stream.LAYERS, x, 45.0)
+    assert len(np.unique(layers)) == len(np.unique(np.floor(x / 45.0)))
 
 
 # -- speed ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from lxml import etree
 from etp.simulator import CURVES, TIME_CURVES, Rig, Step
 from etp.simulator.curves import PROPERTY_KIND_CONTENT_TYPE, PROPERTY_KINDS
 from etp.simulator.physics import BLOCK_WEIGHT
+from etp.simulator.survey import minimum_curvature
 from tests.conftest import WITSML_REF, need
 from witsml import units
 from witsml.objects import Measure
@@ -276,3 +277,17 @@ def test_the_well_follows_its_plan(drilled: tuple[Rig, list[Step]], time_log: pd
     near = time_log[(time_log.BDEP - last.md.value).abs() < 0.05].TVD
     assert near.size
     assert abs(near.iloc[0] - value(last.tvd)) < 0.5
+
+
+def test_minimum_curvature_is_exact_on_a_circular_arc() -> None:
+    radius = 573.0  # 3 degrees per 30 m
+    md = np.array([100.0, 100.0 + radius * math.pi / 2])
+    dtvd, dnorth, deast, dogleg = minimum_curvature(md, np.array([0.0, 90.0]), np.full(2, 60.0))
+    assert dtvd[0] == pytest.approx(radius)
+    assert math.hypot(dnorth[0], deast[0]) == pytest.approx(radius)
+    assert math.degrees(math.atan2(deast[0], dnorth[0])) == pytest.approx(60.0)
+    assert dogleg[0] == pytest.approx(90.0)
+    straight = minimum_curvature(np.array([0.0, 50.0]), np.full(2, 30.0), np.zeros(2))
+    assert straight[0][0] == pytest.approx(50 * math.cos(math.radians(30)))
+    assert straight[1][0] == pytest.approx(25.0)
+    assert straight[3][0] == 0.0
