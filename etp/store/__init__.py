@@ -28,6 +28,9 @@ Semantics both backends guarantee:
   deleting another dataspace deletes the objects in it.
 * Every committed insert, update, delete and active-status flip is published, in commit order,
   to :meth:`Store.changes` subscribers.
+* Channel data (``store.channels``, :mod:`etp.store.channels`) lives in the same database:
+  columnar blocks per Channel object, group-committed appends, range reads, replace, truncate,
+  change annotations and a fan-out of the data to subscribers. Deleting a Channel deletes its data.
 
 Use from a protocol handler::
 
@@ -48,6 +51,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 
 from etp.errors import StoreError
+from etp.store.channels import ChannelStore
 from etp.store.feed import ChangeFeed
 from etp.store.records import (
     ActiveStatus,
@@ -75,6 +79,7 @@ __all__ = [
     "Change",
     "ChangeFeed",
     "ChangeKind",
+    "ChannelStore",
     "ContextScope",
     "CustomData",
     "Dataspace",
@@ -97,6 +102,8 @@ __all__ = [
 
 DEFAULT_CHANGE_RETENTION = 86_400.0
 """Seconds tombstones are kept: ETP's default (and minimum) ChangeRetentionPeriod."""
+DEFAULT_ACTIVE_TIMEOUT = 3_600.0
+"""Seconds without an append before a channel turns inactive: ETP's default ActiveTimeoutPeriod."""
 
 
 class Store(abc.ABC):
@@ -109,7 +116,12 @@ class Store(abc.ABC):
     """
 
     change_retention: float
-    """Seconds tombstones are kept (advertise it as ChangeRetentionPeriod)."""
+    """Seconds tombstones and channel change annotations are kept (advertise it as
+    ChangeRetentionPeriod)."""
+
+    channels: ChannelStore
+    """Channel data: appends, range reads, replace, truncate, subscriptions
+    (:mod:`etp.store.channels`)."""
 
     @abc.abstractmethod
     async def put_objects(
@@ -202,13 +214,19 @@ class Store(abc.ABC):
 
 
 async def open_store(
-    url: str, *, change_retention: float = DEFAULT_CHANGE_RETENTION, max_pending: int = 10_000
+    url: str,
+    *,
+    change_retention: float = DEFAULT_CHANGE_RETENTION,
+    max_pending: int = 10_000,
+    active_timeout: float = DEFAULT_ACTIVE_TIMEOUT,
 ) -> Store:
     """Open (creating or migrating its schema) the store at ``url``.
 
     ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``postgresql://...`` (also
     ``postgres://``; a libpq URL, e.g. ``?options=-csearch_path%3Dmyschema`` to use a schema).
     ``max_pending``: changes a subscriber may lag behind before it is cut off.
+    ``active_timeout``: seconds without an append before a channel becomes inactive (advertise
+    it as ActiveTimeoutPeriod).
     Raises :class:`StoreError` for an unknown scheme, an unreachable database or a schema
     newer than this code.
     """
@@ -217,13 +235,19 @@ async def open_store(
         from etp.store.sqlite import SqliteStore
 
         return await SqliteStore.open(
-            url, change_retention=change_retention, max_pending=max_pending
+            url,
+            change_retention=change_retention,
+            max_pending=max_pending,
+            active_timeout=active_timeout,
         )
     if scheme in ("postgresql", "postgres") and sep:
         from etp.store.postgres import PostgresStore
 
         return await PostgresStore.open(
-            url, change_retention=change_retention, max_pending=max_pending
+            url,
+            change_retention=change_retention,
+            max_pending=max_pending,
+            active_timeout=active_timeout,
         )
     raise StoreError(
         f"unsupported store URL {url!r}: expected sqlite:///path.db or postgresql://..."

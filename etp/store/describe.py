@@ -10,6 +10,10 @@ as received and the dataspace to :func:`describe`. Edges:
   ChannelSet, Channel, Trajectory...) hierarchy, i.e. references to a Well or a Wellbore;
 * secondary references: every other DataObjectReference (PropertyKind, ...).
 
+A Channel's record also carries its data declaration (:class:`ChannelDefinition`): primary index
+kind, unit and direction from its first ``Index`` (or, when it declares none, its ChannelSet's),
+value type and unit.
+
 A reference is resolved in the same dataspace. One whose content type names no
 ``<family><version>.<Type>``, or whose uuid is malformed, makes no edge (the XML still has it).
 """
@@ -21,10 +25,21 @@ from datetime import datetime
 from typing import Any
 
 from etp.errors import ErrorCode, InvalidDataObjectType, InvalidUri, ProtocolError
+from etp.store.channels import ChannelDefinition, DataKind, IndexDirection, IndexKind
 from etp.store.records import ActiveStatus, ObjectRecord, Reference, RelationshipKind
 from etp.uri import DataObjectUri, DataspaceUri
 from witsml import DataObjectReference, GenericObject, to_xml
-from witsml.objects import AbstractObject, ChannelStatus, XmlModel
+from witsml.objects import (
+    AbstractObject,
+    Channel,
+    ChannelIndex,
+    ChannelIndexType,
+    ChannelSet,
+    ChannelStatus,
+    EtpDataType,
+    XmlModel,
+)
+from witsml.objects import IndexDirection as WitsmlDirection
 
 __all__ = ["describe"]
 
@@ -42,10 +57,12 @@ def describe(
     TrajectoryStation, a generic object without uuid), InvalidUri for a bad dataspace URI.
     """
     space = dataspace if isinstance(dataspace, DataspaceUri) else DataspaceUri.parse(dataspace)
-    return _describe(obj, xml, space.dataspace_uri)
+    return _describe(obj, xml, space.dataspace_uri, [])
 
 
-def _describe(obj: object, xml: bytes, space: DataspaceUri) -> ObjectRecord:
+def _describe(
+    obj: object, xml: bytes, space: DataspaceUri, inherited: list[ChannelIndex]
+) -> ObjectRecord:
     if not isinstance(obj, AbstractObject | GenericObject):
         raise ProtocolError(
             ErrorCode.EINVALID_OBJECT, f"a {type(obj).__name__} is not a data object"
@@ -56,8 +73,12 @@ def _describe(obj: object, xml: bytes, space: DataspaceUri) -> ObjectRecord:
         uri = DataObjectUri.build(obj.qualified_type, obj.uuid, dataspace=space)
     except (InvalidUri, InvalidDataObjectType) as error:
         raise ProtocolError(ErrorCode.EINVALID_OBJECT, str(error)) from None
+    indexes = obj.indexes if isinstance(obj, ChannelSet) else []
     contained = (
-        tuple(_describe(child, to_xml(child, pretty=False), space) for child in _contained(obj))
+        tuple(
+            _describe(child, to_xml(child, pretty=False), space, indexes)
+            for child in _contained(obj)
+        )
         if isinstance(obj, AbstractObject)
         else ()
     )
@@ -83,6 +104,49 @@ def _describe(obj: object, xml: bytes, space: DataspaceUri) -> ObjectRecord:
             if ref is not None and ref.target != str(uri)
         ),
         contained=contained,
+        channel=_channel(obj, inherited) if isinstance(obj, Channel) else None,
+    )
+
+
+_INDEX_KINDS = {
+    ChannelIndexType.MEASURED_DEPTH: IndexKind.MEASURED_DEPTH,
+    ChannelIndexType.TRUE_VERTICAL_DEPTH: IndexKind.TRUE_VERTICAL_DEPTH,
+    ChannelIndexType.PASS_INDEXED_DEPTH: IndexKind.PASS_INDEXED_DEPTH,
+    ChannelIndexType.DATE_TIME: IndexKind.DATE_TIME,
+    ChannelIndexType.ELAPSED_TIME: IndexKind.ELAPSED_TIME,
+    ChannelIndexType.TEMPERATURE: IndexKind.TEMPERATURE,
+    ChannelIndexType.PRESSURE: IndexKind.PRESSURE,
+}
+_DATA_KINDS = {
+    EtpDataType.BOOLEAN: DataKind.TYPE_BOOLEAN,
+    EtpDataType.BYTES: DataKind.TYPE_BYTES,
+    EtpDataType.DOUBLE: DataKind.TYPE_DOUBLE,
+    EtpDataType.FLOAT: DataKind.TYPE_FLOAT,
+    EtpDataType.INT: DataKind.TYPE_INT,
+    EtpDataType.LONG: DataKind.TYPE_LONG,
+    EtpDataType.STRING: DataKind.TYPE_STRING,
+}
+
+
+def _channel(channel: Channel, inherited: list[ChannelIndex]) -> ChannelDefinition | None:
+    """The channel's data declaration from its first Index (else its ChannelSet's)."""
+    indexes = channel.indexes or inherited
+    if not indexes:
+        return None
+    index = indexes[0]
+    return ChannelDefinition(
+        mnemonic=channel.mnemonic,
+        data_kind=_DATA_KINDS.get(channel.data_type),
+        uom=channel.uom,
+        index_kind=_INDEX_KINDS[index.index_type],
+        index_uom=index.uom,
+        direction=(
+            IndexDirection.DECREASING
+            if index.direction == WitsmlDirection.DECREASING
+            else IndexDirection.INCREASING
+        ),
+        index_mnemonic=index.mnemonic,
+        depth_datum=index.datum_reference or "",
     )
 
 

@@ -11,6 +11,11 @@ commit order, to every listening connection of the database). Every store keeps 
 connection on its own thread, reads each batch and fans it out to its subscribers: a change made
 through any process reaches the subscribers of all of them. If that connection is lost, the
 subscribers are cut off with a StoreError (changes may have been missed) and it reconnects.
+
+Channel data (:mod:`etp.store.channel_sql`) rides the same LISTEN connection on a second
+channel: each group commit NOTIFYs small payloads (channel key, change kind, sequence number,
+index interval; chunked under the payload limit); the other processes read the points of the
+channels their subscribers watch, in one snapshot per payload, and publish them in order.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from etp.errors import StoreError
+from etp.store.channel_feed import threadsafe_channel_publisher
 from etp.store.feed import threadsafe_publisher
 from etp.store.migrations import pending
 from etp.store.records import ActiveStatus, Change, ChangeKind, Resource
@@ -60,11 +66,13 @@ def _pg(query: str) -> str:
 
 class _PgTx(Tx):
     IN = "= ANY(?::text[])"
+    IN_IDS = "= ANY(?::bigint[])"
+    FOR_UPDATE = " FOR UPDATE"
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def array(self, values: Iterable[str]) -> object:
+    def array(self, values: Iterable[str] | Iterable[int]) -> object:
         return list(values)
 
     def rows(self, query: str, params: Sequence[object] = ()) -> list[Row]:
@@ -149,11 +157,14 @@ def _log_row(batch: int, seq: int, change: Change) -> tuple[object, ...]:
 class PostgresStore(SqlStore):
     """The PostgreSQL backend; open it with :func:`etp.store.open_store`."""
 
-    def __init__(self, url: str, *, change_retention: float, max_pending: int) -> None:
+    def __init__(
+        self, url: str, *, change_retention: float, max_pending: int, active_timeout: float
+    ) -> None:
         super().__init__(
             where=f"PostgreSQL store {_redacted(url)}",
             change_retention=change_retention,
             max_pending=max_pending,
+            active_timeout=active_timeout,
         )
         self._url = url
         self._loop = asyncio.get_running_loop()
@@ -163,6 +174,9 @@ class PostgresStore(SqlStore):
         self._connections: list[Connection] = []
         self._connections_lock = threading.Lock()
         self._channel = ""
+        self._channel_data = ""
+        self._publish_channels = threadsafe_channel_publisher(self._loop, self.channels.hub)
+        self.channels.notify = self._notify_channels
         self._stopping = threading.Event()
         self._listening = threading.Event()
         self._listen_error: BaseException | None = None
@@ -170,13 +184,21 @@ class PostgresStore(SqlStore):
         self._closed = False
 
     @classmethod
-    async def open(cls, url: str, *, change_retention: float, max_pending: int) -> PostgresStore:
+    async def open(
+        cls, url: str, *, change_retention: float, max_pending: int, active_timeout: float
+    ) -> PostgresStore:
         """Connect, migrate the schema (the first schema of ``search_path``), start listening."""
-        store = cls(url, change_retention=change_retention, max_pending=max_pending)
+        store = cls(
+            url,
+            change_retention=change_retention,
+            max_pending=max_pending,
+            active_timeout=active_timeout,
+        )
         try:
             schema = await store._call(store._migrate)
             digest = hashlib.sha1(schema.encode(), usedforsecurity=False).hexdigest()[:20]
             store._channel = f"etp_store_changes_{digest}"
+            store._channel_data = f"etp_store_channels_{digest}"
             store._listener = threading.Thread(
                 target=store._listen, name="etp-store-pg-listen", daemon=True
             )
@@ -189,11 +211,13 @@ class PostgresStore(SqlStore):
         except BaseException:
             await store.close()
             raise
+        store.channels.start()
         return store
 
     async def close(self) -> None:
         if self._closed:
             return
+        await self.channels.shutdown()
         self._closed = True
         self._hub.close()
         await asyncio.to_thread(self._shutdown)
@@ -326,7 +350,9 @@ class PostgresStore(SqlStore):
         """The LISTEN thread: deliver each notified batch; on a lost connection, cut the
         subscribers off and reconnect. Batches are read on a second connection: the listening
         one is busy (and locked) while its notification generator runs."""
-        listen = sql.SQL("LISTEN {}").format(sql.Identifier(self._channel))
+        listen = sql.SQL("LISTEN {}; LISTEN {}").format(
+            sql.Identifier(self._channel), sql.Identifier(self._channel_data)
+        )
         while not self._stopping.is_set():
             try:
                 with (
@@ -337,19 +363,34 @@ class PostgresStore(SqlStore):
                     self._listening.set()
                     while not self._stopping.is_set():
                         for note in conn.notifies(timeout=_LISTEN_POLL_S):
-                            self._deliver(reader, int(note.payload))
+                            if note.channel == self._channel:
+                                self._deliver(reader, int(note.payload))
+                            else:
+                                self._deliver_channel_data(reader, note.payload)
             except psycopg.Error as error:
                 if not self._listening.is_set():  # opening: report it and stop
                     self._listen_error = error
                     self._listening.set()
                     return
                 if not self._loop.is_closed():
-                    self._loop.call_soon_threadsafe(
-                        self._hub.fail_all,
+                    reason = (
                         f"{self._where}: lost the change feed connection ({error}); "
-                        "changes may have been missed",
+                        "changes may have been missed"
                     )
+                    self._loop.call_soon_threadsafe(self._hub.fail_all, reason)
+                    self._loop.call_soon_threadsafe(self.channels.hub.fail_all, reason)
                 self._stopping.wait(_RECONNECT_S)
+
+    def _notify_channels(self, tx: Tx, payloads: list[str]) -> None:
+        for payload in payloads:
+            tx.run("SELECT pg_notify(?, ?)", (self._channel_data, payload))
+
+    def _deliver_channel_data(self, reader: Connection, payload: str) -> None:
+        """Publish the channel data another process committed (read in one snapshot)."""
+        with reader.transaction():
+            reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            events = self.channels.remote_events(_PgTx(reader), payload)
+        self._publish_channels(events)
 
     def _deliver(self, reader: Connection, batch: int) -> None:
         if not self._hub.has_subscribers:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from etp.errors import ProtocolError
+
+if TYPE_CHECKING:
+    from etp.store.channels import ChannelDefinition
 
 __all__ = [
     "ActiveStatus",
@@ -97,7 +100,8 @@ class ObjectRecord:
     (``eml:///`` for the default one); ``last_changed`` the object's own last-update time
     (citation); ``xml`` the document exactly as received. ``references`` are its outgoing edges
     other than containment; ``contained`` the objects its XML holds (a Log's ChannelSets, a
-    ChannelSet's Channels), stored with it and linked by containment edges. Build records with
+    ChannelSet's Channels), stored with it and linked by containment edges. ``channel``: a
+    Channel's data declaration (:mod:`etp.store.channels`). Build records with
     :func:`etp.store.describe.describe`.
     """
 
@@ -112,6 +116,8 @@ class ObjectRecord:
     active_status: ActiveStatus = ActiveStatus.INACTIVE
     references: tuple[Reference, ...] = ()
     contained: tuple[ObjectRecord, ...] = ()
+    channel: ChannelDefinition | None = None
+    """For a Channel: what it declares about its data (None: it declares no index)."""
 
 
 @dataclass(frozen=True, slots=True)

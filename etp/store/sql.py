@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from typing import Concatenate, ParamSpec, TypeVar
 
 from etp.errors import ErrorCode, ProtocolError
-from etp.store import Store, discovery
+from etp.store import Store, channel_sql, discovery, render
+from etp.store.channel_sql import SqlChannels
 from etp.store.feed import ChangeFeed, ChangeHub
 from etp.store.records import (
     ActiveStatus,
@@ -142,12 +143,15 @@ def _edge_rows(record: ObjectRecord, source_id: int) -> list[tuple[object, ...]]
 class SqlStore(Store):
     """The store semantics over a backend that runs :class:`Tx` functions on its threads."""
 
-    def __init__(self, *, where: str, change_retention: float, max_pending: int) -> None:
+    def __init__(
+        self, *, where: str, change_retention: float, max_pending: int, active_timeout: float
+    ) -> None:
         self.change_retention = change_retention
         self._where = where
         self._hub = ChangeHub(max_pending)
         self._clock = _Clock()
         self._next_housekeeping = 0
+        self.channels: SqlChannels = SqlChannels(self, active_timeout=active_timeout)
 
     # -- backend hooks -------------------------------------------------------------------------
 
@@ -168,14 +172,14 @@ class SqlStore(Store):
         """Run ``op(tx, ...)`` in a read-only transaction with one consistent snapshot."""
 
     def _housekeep(self, tx: Tx, now: int) -> None:
-        """Drop tombstones past the retention period (at most once a minute)."""
+        """Drop tombstones and channel change annotations past the retention period (at most
+        once a minute)."""
         if now < self._next_housekeeping:
             return
         self._next_housekeeping = now + _HOUSEKEEPING_EVERY_US
-        tx.run(
-            "DELETE FROM deleted_objects WHERE deleted_time < ?",
-            (now - int(self.change_retention * 1_000_000),),
-        )
+        oldest = now - int(self.change_retention * 1_000_000)
+        tx.run("DELETE FROM deleted_objects WHERE deleted_time < ?", (oldest,))
+        tx.run("DELETE FROM channel_changes WHERE change_time < ?", (oldest,))
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -245,6 +249,7 @@ class SqlStore(Store):
         uris = list(flat)
         tx.lock(uris)
         self._require_dataspaces(tx, flat)
+        channel_sql.check_put(tx, flat)
         before = {
             row[0]: row
             for row in tx.rows(
@@ -264,6 +269,7 @@ class SqlStore(Store):
         ids: dict[str, int] = dict(
             tx.rows(f"SELECT uri, id FROM objects WHERE uri {tx.IN}", (tx.array(uris),))
         )
+        channel_sql.store_definitions(tx, flat, ids)
         tx.run(
             f"DELETE FROM edges WHERE source_id IN (SELECT id FROM objects WHERE uri {tx.IN})",
             (tx.array(uris),),
@@ -341,9 +347,11 @@ class SqlStore(Store):
     def _get(self, tx: Tx, uris: list[str]) -> dict[str, StoredObject]:
         keys = {uri: object_key(uri) for uri in uris}
         found = {
-            row[0]: StoredObject(resource_from_row(row), row[10])
+            row[0]: StoredObject(
+                resource_from_row(row), self._live_xml(tx, row[11], row[2], row[10])
+            )
             for row in tx.rows(
-                f"SELECT {RESOURCE_COLUMNS}, o.xml FROM objects o WHERE o.uri {tx.IN}",
+                f"SELECT {RESOURCE_COLUMNS}, o.xml, o.id FROM objects o WHERE o.uri {tx.IN}",
                 (tx.array({key for key, _ in keys.values()}),),
             )
         }
@@ -353,6 +361,13 @@ class SqlStore(Store):
             if stored and (version is None or version == stored.resource.object_version):
                 out[uri] = stored
         return out
+
+    @staticmethod
+    def _live_xml(tx: Tx, object_id: int, qualified_type: str, xml: bytes) -> bytes:
+        """The XML of a Channel, ChannelSet or Log with the index range and growing status of
+        its channel data (as stored when no channel of it holds data through the store)."""
+        live = channel_sql.live_channels(tx, object_id, qualified_type)
+        return render.live_xml(xml, live) if live else xml
 
     def _delete(
         self, tx: Tx, now: int, uris: list[str], prune: bool

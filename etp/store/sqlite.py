@@ -36,11 +36,13 @@ _BUSY_TIMEOUT_S = 30.0
 
 class _SqliteTx(Tx):
     IN = "IN (SELECT value FROM json_each(?))"
+    IN_IDS = IN
+    FOR_UPDATE = ""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def array(self, values: Iterable[str]) -> object:
+    def array(self, values: Iterable[str] | Iterable[int]) -> object:
         return json.dumps(list(values))
 
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
@@ -86,9 +88,14 @@ def _statements(script: str) -> Iterator[str]:
 class SqliteStore(SqlStore):
     """The SQLite backend; open it with :func:`etp.store.open_store`."""
 
-    def __init__(self, path: str, *, change_retention: float, max_pending: int) -> None:
+    def __init__(
+        self, path: str, *, change_retention: float, max_pending: int, active_timeout: float
+    ) -> None:
         super().__init__(
-            where=f"SQLite store {path}", change_retention=change_retention, max_pending=max_pending
+            where=f"SQLite store {path}",
+            change_retention=change_retention,
+            max_pending=max_pending,
+            active_timeout=active_timeout,
         )
         self._path = path
         self._loop = asyncio.get_running_loop()
@@ -101,19 +108,28 @@ class SqliteStore(SqlStore):
         self._closed = False
 
     @classmethod
-    async def open(cls, url: str, *, change_retention: float, max_pending: int) -> SqliteStore:
+    async def open(
+        cls, url: str, *, change_retention: float, max_pending: int, active_timeout: float
+    ) -> SqliteStore:
         """Open the file named by ``url``, creating it and migrating its schema as needed."""
-        store = cls(_path(url), change_retention=change_retention, max_pending=max_pending)
+        store = cls(
+            _path(url),
+            change_retention=change_retention,
+            max_pending=max_pending,
+            active_timeout=active_timeout,
+        )
         try:
             await store._call(store._writer, store._migrate)
         except BaseException:
             await store.close()
             raise
+        store.channels.start()
         return store
 
     async def close(self) -> None:
         if self._closed:
             return
+        await self.channels.shutdown()
         self._closed = True
         self._hub.close()
         await asyncio.to_thread(self._shutdown)

@@ -41,10 +41,15 @@ class Tx(abc.ABC):
 
     IN: ClassVar[str]
     """SQL after a column that tests membership in one list parameter."""
+    IN_IDS: ClassVar[str]
+    """``IN`` for a list of integers (ids, channel keys)."""
+    FOR_UPDATE: ClassVar[str]
+    """Appended to a one-table SELECT: lock its rows until the transaction ends (writers of
+    other processes wait); empty where the one writer already excludes every other."""
 
     @abc.abstractmethod
-    def array(self, values: Iterable[str]) -> object:
-        """The parameter value for ``IN`` holding ``values``."""
+    def array(self, values: Iterable[str] | Iterable[int]) -> object:
+        """The parameter value for ``IN`` or ``IN_IDS`` holding ``values``."""
 
     @abc.abstractmethod
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
