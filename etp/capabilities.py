@@ -84,6 +84,8 @@ def counterpart(role: str) -> str:
 # --- endpoint capabilities ------------------------------------------------------------------------
 
 _K = EndpointCapabilityKind
+# limits that may be None: no limit, not advertised
+_UNLIMITED = ("max_sessions", "max_concurrent_multipart")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -105,13 +107,15 @@ class EndpointCapabilities:
     """ResponseTimeoutPeriod: how long this endpoint waits for (the next part of) a response."""
     max_sessions: int | None = None
     """MaxSessionGlobalCount: sessions a server serves at once (None: no limit, not advertised)."""
+    max_concurrent_multipart: int | None = None
+    """MaxConcurrentMultipart: multipart requests of the peer in assembly at once (if set)."""
     authorization_details: tuple[str, ...] = ()
     """AuthorizationDetails: WWW-Authenticate challenges a server accepts (advertised if any)."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name == "authorization_details" or (f.name == "max_sessions" and value is None):
+            if f.name == "authorization_details" or (value is None and f.name in _UNLIMITED):
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"EndpointCapabilities.{f.name} must be a positive number")
@@ -132,6 +136,8 @@ class EndpointCapabilities:
         optional: dict[str, DataValue] = {}
         if self.max_sessions is not None:
             optional[_K.MAX_SESSION_GLOBAL_COUNT] = int(self.max_sessions)
+        if self.max_concurrent_multipart is not None:
+            optional[_K.MAX_CONCURRENT_MULTIPART] = int(self.max_concurrent_multipart)
         if self.authorization_details:
             challenges = list(self.authorization_details)
             optional[_K.AUTHORIZATION_DETAILS] = ArrayOfString(values=challenges)

@@ -22,11 +22,13 @@ with SupportsGet/Put/Delete and MaxDataObjectSize.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from etp.capabilities import EndpointCapabilities
 from etp.errors import ProtocolError
 from etp.messages.datatypes import DataObjectCapabilityKind, DataValue, SupportedDataObject
 from etp.protocols import ProtocolHandler
@@ -74,12 +76,16 @@ def store_server(
         DataObjectCapabilityKind.SUPPORTS_DELETE: True,
         DataObjectCapabilityKind.MAX_DATA_OBJECT_SIZE: limits.max_data_object_size,
     }
+    endpoint = options.pop("capabilities", None) or EndpointCapabilities()
     server = Server(
         authenticate=authenticate,
         data_objects=[
             SupportedDataObject(qualified_type=t, data_object_capabilities=dict(capabilities))
             for t in backend.data_objects
         ],
+        capabilities=dataclasses.replace(
+            endpoint, max_concurrent_multipart=limits.max_concurrent_multipart
+        ),
         **options,
     )
     for handler in HANDLERS:

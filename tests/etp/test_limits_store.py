@@ -20,6 +20,7 @@ from etp.messages import store
 from etp.messages.datatypes import (
     ActiveStatusKind,
     DataObject,
+    EndpointCapabilityKind,
     MessageFlags,
     MessageHeader,
     ProtocolCapabilityKind,
@@ -119,6 +120,11 @@ def chunk(message_id: int, first: int, blob: uuid.UUID) -> bytes:
         message_flags=int(MessageFlags.FIN),
     )
     return encode_message(header, store.Chunk(blob_id=blob, data=WELL, final=True))
+
+
+async def test_max_concurrent_multipart_is_advertised(healthy: Client) -> None:
+    caps = healthy.negotiated.peer_capabilities
+    assert caps[EndpointCapabilityKind.MAX_CONCURRENT_MULTIPART] == 1
 
 
 async def test_concurrent_multipart_puts_beyond_the_maximum_get_limit_exceeded(
