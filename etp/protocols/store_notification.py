@@ -170,6 +170,8 @@ class StoreNotificationHandler(ProtocolHandler):
         )
         if on_object:
             sub.members = await self._reach(sub)
+        else:  # ENOT_FOUND for a dataspace that does not exist
+            await self.backend.store.get_resources(ResourceQuery(uri=dataspace, limit=0))
         return sub
 
     def _unsubscribe(self, request_uuid: uuid.UUID) -> Reply:
