@@ -12,7 +12,8 @@ Authentication of ``etp serve`` (one of):
 With none of them the server runs without authentication on a loopback address only (a notice
 says so); any other address needs one of them, and ``--no-auth`` beyond loopback is warned
 about on every start. ``--issuer``, ``--audience``, ``--auth-leeway`` and ``--auth-claim`` refine
-the JWT checks. Limits: ``--max-sessions``, ``--max-message-size``, ``--request-timeout``.
+the JWT checks. Limits: ``--max-sessions``, ``--max-message-size``, ``--request-timeout``,
+``--max-subscriptions``, ``--max-concurrent-multipart``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from etp.auth.tokens import LEEWAY, JwtAuth, issue_token
 from etp.capabilities import EndpointCapabilities
+from etp.protocols.store_backend import StoreLimits
 from etp.server import bearer_token
 from etp.transport import REQUEST_TIMEOUT, Authenticate
 
@@ -48,6 +50,7 @@ class Security:
     authenticate: Authenticate | None
     capabilities: EndpointCapabilities
     request_timeout: float
+    store_limits: StoreLimits
     notices: tuple[str, ...]
     """Lines to print on stderr at every start (warnings about running without auth)."""
 
@@ -93,14 +96,19 @@ class Security:
             max_message_size=args.max_message_size,
             max_sessions=args.max_sessions,
         )
-        return cls(authenticate, capabilities, args.request_timeout, tuple(notices))
+        limits = StoreLimits(
+            max_subscriptions=args.max_subscriptions,
+            max_concurrent_multipart=args.max_concurrent_multipart,
+        )
+        return cls(authenticate, capabilities, args.request_timeout, limits, tuple(notices))
 
     def server_options(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`~etp.server.Server` (and ``store_server``)."""
+        """Keyword arguments for :func:`etp.store_server.store_server`."""
         return {
             "authenticate": self.authenticate,
             "capabilities": self.capabilities,
             "request_timeout": self.request_timeout,
+            "limits": self.store_limits,
         }
 
 
@@ -175,6 +183,21 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         default=REQUEST_TIMEOUT,
         metavar="SECONDS",
         help=f"a request not answered in time gets ETIMED_OUT ({REQUEST_TIMEOUT:g})",
+    )
+    store = StoreLimits()
+    limits.add_argument(
+        "--max-subscriptions",
+        type=_positive(int),
+        default=store.max_subscriptions,
+        metavar="N",
+        help="notification subscriptions per session (%(default)d)",
+    )
+    limits.add_argument(
+        "--max-concurrent-multipart",
+        type=_positive(int),
+        default=store.max_concurrent_multipart,
+        metavar="N",
+        help="multipart puts in assembly per session (%(default)d)",
     )
 
 

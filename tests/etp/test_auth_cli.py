@@ -100,15 +100,28 @@ def test_unusable_key_file_is_a_value_error(tmp_path: Path) -> None:
 
 
 def test_limits() -> None:
-    s = security("--max-sessions", "7", "--max-message-size", "200000", "--request-timeout", "2.5")
+    s = security(
+        *("--max-sessions", "7", "--max-message-size", "200000", "--request-timeout", "2.5"),
+        *("--max-subscriptions", "3", "--max-concurrent-multipart", "2"),
+    )
     assert s.capabilities.max_sessions == 7
     assert s.capabilities.max_message_size == 200_000
     assert s.request_timeout == 2.5
+    assert (s.store_limits.max_subscriptions, s.store_limits.max_concurrent_multipart) == (3, 2)
     assert s.server_options()["request_timeout"] == 2.5
     assert security().capabilities.max_sessions == MAX_SESSIONS
 
 
-@pytest.mark.parametrize("option", ["--max-sessions", "--max-message-size", "--request-timeout"])
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--max-sessions",
+        "--max-message-size",
+        "--request-timeout",
+        "--max-subscriptions",
+        "--max-concurrent-multipart",
+    ],
+)
 def test_limits_must_be_positive(option: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         security(option, "0")
@@ -162,11 +175,12 @@ def test_token_command_bad_duration(
 
 
 def test_serve_with_a_secret_and_a_token_from_etp_token(secret_file: Path) -> None:
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # in tmp_path: the default store is a file in the current folder
         [*ETP, "serve", "--port", "0", "--auth-secret-file", str(secret_file)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=secret_file.parent,
     )
     try:
         assert proc.stdout is not None
@@ -192,12 +206,13 @@ def test_serve_with_a_secret_and_a_token_from_etp_token(secret_file: Path) -> No
         proc.wait(10)
 
 
-def test_serve_without_auth_says_so() -> None:
+def test_serve_without_auth_says_so(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [*ETP, "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=tmp_path,
     )
     try:
         assert proc.stdout is not None
