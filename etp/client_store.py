@@ -458,8 +458,8 @@ class StoreClient:
 
         The objects are sent in as few requests as the negotiated message size allows; one too
         large for a message goes in Chunks. Raises ProtocolErrors for the objects the store
-        refused (the others are stored), a witsml ParseError for a document that cannot be
-        read here (nothing is sent then).
+        refused (the others are stored), a witsml ParseError for a document that is not even
+        well-formed WITSML (nothing is sent then).
         """
         space = DataspaceUri.parse(dataspace).dataspace_uri
         items = [_data_object(obj, space) for obj in objects]
@@ -570,7 +570,7 @@ def _data_object(obj: Document, space: DataspaceUri) -> tuple[str, wire.DataObje
         xml = witsml.to_xml(obj)
     else:
         xml = obj.encode() if isinstance(obj, str) else bytes(obj)
-        parsed = witsml.parse(xml)
+        parsed, _ = witsml.parse(xml, validation="lax")  # the store validates; this finds the URI
     qualified_type = getattr(parsed, "qualified_type", None)
     if not qualified_type or not getattr(parsed, "uuid", None):
         raise EncodeError(f"a {type(parsed).__name__} is not a data object with a uuid")
@@ -578,7 +578,7 @@ def _data_object(obj: Document, space: DataspaceUri) -> tuple[str, wire.DataObje
     citation = getattr(parsed, "citation", None)
     resource = wire.Resource(
         uri=uri,
-        name=citation.title if citation is not None else "",
+        name=str(getattr(citation, "title", None) or ""),
         last_changed=0,
         store_last_write=0,
         store_created=0,
