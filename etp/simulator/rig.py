@@ -11,7 +11,7 @@ whatever the time log's rate.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from etp.messages.data_items import DataItems
 from etp.simulator import objects
 from etp.simulator.curves import CURVES, TIME_CURVES, Curve
 from etp.simulator.noise import Noise, Stream
@@ -99,6 +100,27 @@ class Batch:
             for channel, values in zip(self.channels, self.values, strict=True)
         ]
         return ChannelTable([index_column], channels)
+
+    def data_items(self, channel_ids: Mapping[str, int]) -> DataItems:
+        """The rows as an ETP DataItem array (ChannelDataLoad ``ChannelData``), row by row:
+        each index with the value of every channel in ``channel_ids``.
+
+        ``channel_ids`` maps channel URIs to the ids the store gave them (OpenChannelsResponse);
+        channels left out of it are left out of the items. Time indexes go as microseconds
+        since 1970 UTC (long), depths as metres (double); missing values as null.
+        """
+        positions = {channel.uri: i for i, channel in enumerate(self.channels)}
+        unknown = sorted(set(channel_ids) - set(positions))
+        if unknown:
+            raise ValueError(f"not channels of {self.log.uri}: {unknown}")
+        chosen = [positions[uri] for uri in channel_ids]
+        ids = np.fromiter(channel_ids.values(), np.int64, len(channel_ids))
+        index = self.index.astype(np.int64) if self.index.dtype.kind == "M" else self.index
+        values: Floats = (
+            np.stack([self.values[i] for i in chosen], axis=1).ravel() if chosen else np.zeros(0)
+        )
+        rows = len(self.index)
+        return DataItems(np.tile(ids, rows), np.repeat(index, len(ids)), values, np.isnan(values))
 
     def __len__(self) -> int:
         return len(self.index)

@@ -13,6 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import witsml
+from etp.codec import decode_message, encode_message
+from etp.messages import MessageFlags, MessageHeader
+from etp.messages.channel_data_load import ChannelData
+from etp.messages.data_items import DataItems
 from etp.simulator import CURVES, TIME_CURVES, Batch, Rig, simulate
 from etp.simulator.noise import Noise, Stream
 from etp.store.describe import describe
@@ -272,3 +276,45 @@ def test_1_khz_with_24_channels_runs_at_least_50_times_real_time() -> None:
     elapsed = time.perf_counter() - began
     assert len(step.time_log.values) == 24
     assert simulated / elapsed >= 50, f"{simulated / elapsed:.0f}x real time"
+
+
+def test_a_batch_as_channel_data_for_the_store() -> None:
+    step = rig(rate_hz=2).advance(1200)
+    for batch in step.batches:
+        uris = [channel.uri for channel in batch.channels]
+        ids = {uri: 100 + i for i, uri in enumerate(uris)}
+        message = ChannelData(data=batch.data_items(ids))
+        header = MessageHeader(
+            protocol=22,
+            message_type=4,
+            correlation_id=0,
+            message_id=2,
+            message_flags=MessageFlags.FIN,
+        )
+        _, decoded = decode_message(encode_message(header, message))
+        assert isinstance(decoded, ChannelData)
+        items = decoded.data
+        assert isinstance(items, DataItems)
+        assert len(items) == len(batch) * 24
+        rows = len(batch)
+        assert np.array_equal(items.channel_ids.reshape(rows, 24)[0], np.arange(100, 124))
+        first = items[0]
+        if batch.index.dtype.kind == "M":  # microseconds since 1970 UTC
+            assert first.indexes == [int(batch.index[0].astype(np.int64))]
+            assert first.indexes[0] == (START - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+                microseconds=1
+            )
+        else:
+            assert first.indexes == [float(batch.index[0])]
+        values = np.stack(batch.values, axis=1).ravel()
+        nulls = np.isnan(values)
+        assert nulls.any()
+        assert items.nulls is not None
+        assert np.array_equal(items.nulls, nulls)
+        assert np.array_equal(items.values[~nulls], values[~nulls])
+    some = step.time_log.data_items({step.time_log.channels[3].uri: 7})
+    assert len(some) == len(step.time_log)
+    assert set(some.channel_ids.tolist()) == {7}
+    assert np.array_equal(some.values, step.time_log.values[3], equal_nan=True)
+    with pytest.raises(ValueError, match=r"not channels of eml:///witsml20\.Log\("):
+        step.time_log.data_items({step.depth_log.channels[0].uri: 1})
