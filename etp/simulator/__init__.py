@@ -14,6 +14,7 @@ ChannelDataLoad).
     step = rig.advance(60.0)                    # one minute of drilling
     step.time_log.index                         # datetime64[us], 600 samples
     step.time_log.columns()                     # {channel URI: float64 values (NaN = null)}
+    step.time_log.data_items({uri: channel_id, ...})   # ChannelDataLoad ChannelData items
     step.depth_log.table().to_pandas()          # one row per 0.1 m drilled
     step.stations                               # surveys that reached the surface
 

@@ -16,8 +16,10 @@ Floats = npt.NDArray[np.float64]
 
 BIT_SIZE_IN = 12.25
 """Bit diameter, inches."""
-BLOCK_WEIGHT = 330.0
+BLOCK_WEIGHT = 200.0
 """Travelling block and top drive, kN: the hookload with the string in the slips."""
+BHA_WEIGHT = 130.0
+"""Buoyed weight of the bottom-hole assembly (bit, motor, MWD, drill collars), kN."""
 PIPE_WEIGHT = 0.29
 """Buoyed string weight per metre of string, kN/m."""
 ANNULAR_CAPACITY = 0.0634
@@ -45,7 +47,7 @@ def standpipe_pressure(flow: Floats, depth: Floats) -> Floats:
 
 def string_weight(depth: Floats) -> Floats:
     """Hookload of the free-hanging string with the bit at ``depth`` (m), kN."""
-    return BLOCK_WEIGHT + PIPE_WEIGHT * depth
+    return BLOCK_WEIGHT + BHA_WEIGHT + PIPE_WEIGHT * depth
 
 
 def corrected_d_exponent(rop: Floats, rpm: Floats, wob: Floats, mud_density: Floats) -> Floats:

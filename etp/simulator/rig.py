@@ -351,6 +351,7 @@ class Rig:
         """The driller's weight on bit (kN), rotary speed (rpm) and flow (L/min) along depth."""
         noise = self._noise
         wob = np.clip(95 + 20 * noise.smooth(Stream.WOB, depth, 40.0), 40, 200)
+        wob = np.minimum(wob, 0.8 * (string_weight(depth) - BLOCK_WEIGHT))  # what hangs below
         rpm = np.clip(150 + 15 * noise.smooth(Stream.RPM, depth, 80.0), 80, 200)
         flow = np.clip(3000 + 120 * noise.smooth(Stream.FLOW, depth, 200.0), 2400, 3600)
         return wob, rpm, flow
