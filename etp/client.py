@@ -50,6 +50,7 @@ from etp.capabilities import (
 from etp.client_store import StoreClient
 from etp.errors import ConnectionClosed, SessionError
 from etp.messages.base import Message
+from etp.messages.core import Authorize, AuthorizeResponse
 from etp.messages.datatypes import SupportedDataObject, SupportedProtocol
 from etp.protocols import HandlerRegistry, Request
 from etp.protocols.core import Endpoint
@@ -97,6 +98,14 @@ class Client(StoreClient):
     async def ping(self) -> float:
         """Ping the server; returns the round trip in seconds."""
         return await self._conn.ping()
+
+    async def authorize(self, token: str) -> bool:
+        """Core Authorize with a new bearer token (renew one before it expires: the server ends
+        the session when it does); True when the server accepted it."""
+        answer = await self.request(
+            Authorize(authorization=f"Bearer {token}", supplemental_authorization={})
+        )
+        return isinstance(answer.message, AuthorizeResponse) and answer.message.success
 
     async def request(
         self, message: Message, *parts: Message, acknowledge: bool = False

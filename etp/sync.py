@@ -93,6 +93,10 @@ class SyncClient(SyncStoreClient):
         """Ping the server; returns the round trip in seconds."""
         return self._runner.call(self._client.ping())
 
+    def authorize(self, token: str) -> bool:
+        """Renew the session's bearer token (see :meth:`Client.authorize`)."""
+        return self._runner.call(self._client.authorize(token))
+
     def request(self, message: Message, *parts: Message, acknowledge: bool = False) -> Response:
         """Send ``message`` and return the whole response (see :meth:`Client.request`)."""
         return self._runner.call(self._client.request(message, *parts, acknowledge=acknowledge))

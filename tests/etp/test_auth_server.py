@@ -139,6 +139,21 @@ async def test_authorize_replaces_the_identity(server: Server) -> None:
         answer = await client.request(authorize(f"Bearer {token('bob')}"))
         assert answer.message == core.AuthorizeResponse(success=True, challenges=[])
         assert await whoami(client) == "bob"
+        assert await client.authorize(token("carol"))
+        assert await whoami(client) == "carol"
+        assert not await client.authorize("not-a-jwt")
+        assert await whoami(client) == "carol"
+
+
+async def test_sync_client_authorize(server: Server) -> None:
+    def session() -> str:
+        with etp.connect_sync(server.url, token=token("alice"), protocols=STORE_ONLY) as client:
+            assert client.authorize(token("bob"))
+            assert not client.authorize("not-a-jwt")
+            path: str = client.request(GET_DS).items()[0].path
+            return path
+
+    assert await asyncio.to_thread(session) == "bob"
 
 
 @pytest.mark.parametrize(
