@@ -152,3 +152,41 @@ def test_serve_stores_in_the_current_folder_by_default(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def readme_command(marker: str) -> str:
+    """The command line after the README comment starting with ``marker``."""
+    lines = (Path(__file__).resolve().parents[2] / "README.md").read_text().splitlines()
+    [index] = [i for i, line in enumerate(lines) if line.startswith(marker)]
+    return lines[index + 1]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_readme_main_command_works_on_a_fresh_copy(tmp_path: Path) -> None:
+    """README's first command, verbatim, in a copy of the project (its own venv, pip install)."""
+    command = readme_command("# 1. install, serve")
+    assert "etp serve" in command
+    assert "etp ls" in command
+    root = Path(__file__).resolve().parents[2]
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    copy = tmp_path / "project"
+    for name in files:
+        source = root / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            (copy / name).write_bytes(source.read_bytes())
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=copy, capture_output=True, text=True, timeout=540
+    )
+    assert done.returncode == 0, f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    listed = done.stdout.splitlines()
+    assert any(line.startswith("TYPE") for line in listed), done.stdout
+    assert any(line.endswith(WELL) for line in listed)
+    assert any(line.endswith(LOG) for line in listed)
