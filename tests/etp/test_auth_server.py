@@ -224,11 +224,11 @@ async def test_authorize_before_expiry_keeps_the_session() -> None:
 async def test_jwt_expiry_mid_session() -> None:
     auth = JwtAuth([shared_secret(SECRET)], leeway=0)
     async with running_server(authenticate=auth, handlers={WhoAmI: {}}) as server:
-        # exp has one-second resolution: expires 1-2 s from now
-        short = issue_token(SECRET, subject="alice", expires_in=2, now=time.time() - 0.999)
+        # exp is whole seconds: floor(now) + 3 expires 2-3 s from now
+        short = issue_token(SECRET, subject="alice", expires_in=3)
         client = await etp.connect(server.url, token=short, protocols=STORE_ONLY)
         assert await whoami(client) == "alice"
-        await eventually(lambda: client.closed, seconds=5)
+        await eventually(lambda: client.closed, seconds=8)
         with pytest.raises(SessionError, match="ended"):
             await whoami(client)
         await client.close()
