@@ -187,21 +187,23 @@ def _value_column(
     where: str,
 ) -> NDArray[Any]:
     target = _VALUE_DTYPES[kind]
-    if column.dtype == target:
+    if column.dtype == target and kind is not DataKind.TYPE_STRING:
         return column
     present = column if nulls is None else column[~nulls]
-    ok = False
     if kind is DataKind.TYPE_STRING:
         if column.dtype.kind == "U":
             return column.astype(object)
-        ok = column.dtype == object and all(isinstance(v, str) for v in present.tolist())
-        return column if ok else _wrong(kind, column, uri, where)
+        if column.dtype.kind == "O" and all(isinstance(v, str) for v in present.tolist()):
+            return column
+        return _wrong(kind, column, uri, where)
+    ok = False
     src = column.dtype.kind
     if src == "b" or kind is DataKind.TYPE_BOOLEAN:
         return _wrong(kind, column, uri, where)
     if kind in (DataKind.TYPE_DOUBLE, DataKind.TYPE_FLOAT):
         if src == "f":
-            narrowed = present.astype(target)
+            with np.errstate(over="ignore"):
+                narrowed = present.astype(target)
             ok = bool(np.array_equal(narrowed.astype(present.dtype), present, equal_nan=True))
         elif src in "iu":
             limit = _INT53 if kind is DataKind.TYPE_DOUBLE else _INT24
