@@ -14,7 +14,7 @@ import pytest
 import etp
 from etp.auth import Identity
 from etp.capabilities import EndpointCapabilities, Negotiated
-from etp.client_store import Changed, Deleted, Ended, Event, Subscription
+from etp.client_store import ActiveStatusChanged, Changed, Deleted, Ended, Event, Subscription
 from etp.errors import ErrorCode, ProtocolError, ProtocolErrors, SendQueueFull
 from etp.messages import store_notification as msg
 from etp.messages.base import Message
@@ -347,3 +347,20 @@ async def test_a_change_made_through_another_server_process_reaches_subscribers(
         finally:
             await first.close()
             await second.close()
+
+
+async def test_active_status_changes_are_notified(tmp_path: Path) -> None:
+    log = example("log.xml")
+    channel = b"<GrowingStatus>closed</GrowingStatus>"
+    active = log.replace(channel, b"<GrowingStatus>active</GrowingStatus>", 1)
+    async with running(tmp_path) as (server, _), etp.connect(server.url) as client:
+        await client.put_data_objects([log])
+        events = await client.subscribe_notifications(
+            "eml:///", types=["witsml20.Channel"], include_object_data=False
+        )
+        await client.put_data_objects([active])
+        seen = [await next_event(events) for _ in range(13)]  # 12 updates, 1 status change
+    flips = [e for e in seen if isinstance(e, ActiveStatusChanged)]
+    assert len(flips) == 1
+    assert flips[0].status == "Active"
+    assert flips[0].resource.active_status.value == "Active"
