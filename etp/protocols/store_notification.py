@@ -204,6 +204,9 @@ class StoreNotificationHandler(ProtocolHandler):
                 await self._dispatch(change)
         except StoreError as e:
             self._end_all(f"the store stopped sending changes: {e}")
+        except Exception:  # never let subscriptions die silently
+            self.session.log.exception("notifications failed")
+            self._end_all("internal error of the store (see its log)")
 
     async def _dispatch(self, change: Change) -> None:
         for sub in list(self.subscriptions.values()):
@@ -234,7 +237,10 @@ class StoreNotificationHandler(ProtocolHandler):
         was = change.uri in sub.members if sub.on_object else sub.reaches_all()
         deleted_context = change.kind is ChangeKind.DELETE and change.uri == sub.context
         if sub.on_object and change.kind is not ChangeKind.DELETE:
-            sub.members = await self._reach(sub)
+            try:
+                sub.members = await self._reach(sub)
+            except ProtocolError:  # the context was deleted since: its DELETE change follows
+                sub.members = set()
         now = change.uri in sub.members if sub.on_object else sub.reaches_all()
         out: list[tuple[Message, list[Message]]] = []
         if sub.types(change.qualified_type) and (was or now):

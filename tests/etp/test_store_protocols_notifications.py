@@ -364,3 +364,27 @@ async def test_active_status_changes_are_notified(tmp_path: Path) -> None:
     assert len(flips) == 1
     assert flips[0].status == "Active"
     assert flips[0].resource.active_status.value == "Active"
+
+
+async def test_a_change_read_after_its_context_was_deleted_ends_it_cleanly(tmp_path: Path) -> None:
+    """Regression: reaching from a context deleted meanwhile killed the notification task."""
+    from etp.store_server import load_files
+
+    store = await open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        well = tmp_path / "well.xml"
+        well.write_bytes(well_xml())
+        await load_files(store, [well])
+        session = FakeSession(room=100)
+        handler = StoreNotificationHandler(session, StoreBackend(store))
+        await handler.handle(subscribe(uri_of(well.read_bytes())))
+        other = tmp_path / "other.xml"
+        other.write_bytes(well_xml())
+        await load_files(store, [other])  # notified after the deletion below is committed
+        await store.delete_objects([uri_of(well.read_bytes())])
+        await wait_for(lambda: any(isinstance(m, msg.SubscriptionEnded) for m in session.pushed))
+        assert not handler.subscriptions
+        assert all(not t.done() or t.exception() is None for t in session.tasks)
+        await handler.close()
+    finally:
+        await store.close()
