@@ -366,25 +366,29 @@ async def test_active_status_changes_are_notified(tmp_path: Path) -> None:
     assert flips[0].resource.active_status.value == "Active"
 
 
-async def test_a_change_read_after_its_context_was_deleted_ends_it_cleanly(tmp_path: Path) -> None:
+async def test_a_change_read_after_its_context_was_deleted_elsewhere(tmp_path: Path) -> None:
     """Regression: reaching from a context deleted meanwhile killed the notification task."""
+    from etp.store import Change, ChangeKind
     from etp.store_server import load_files
 
     store = await open_store(f"sqlite:///{tmp_path / 'store.db'}")
     try:
-        well = tmp_path / "well.xml"
-        well.write_bytes(well_xml())
-        await load_files(store, [well])
+        paths = [tmp_path / "well.xml", tmp_path / "other.xml"]
+        for path in paths:
+            path.write_bytes(well_xml())
+        context, other = (uri_of(p.read_bytes()) for p in paths)
+        await load_files(store, paths)
         session = FakeSession(room=100)
         handler = StoreNotificationHandler(session, StoreBackend(store))
-        await handler.handle(subscribe(uri_of(well.read_bytes())))
-        other = tmp_path / "other.xml"
-        other.write_bytes(well_xml())
-        await load_files(store, [other])  # notified after the deletion below is committed
-        await store.delete_objects([uri_of(well.read_bytes())])
-        await wait_for(lambda: any(isinstance(m, msg.SubscriptionEnded) for m in session.pushed))
-        assert not handler.subscriptions
-        assert all(not t.done() or t.exception() is None for t in session.tasks)
+        await handler.handle(subscribe(context))
+        stored = (await store.get_objects([other]))[other]
+        # deleted by another process (another store instance): this feed has not seen it yet
+        async with await open_store(f"sqlite:///{tmp_path / 'store.db'}") as elsewhere:
+            await elsewhere.delete_objects([context])
+        late = Change(ChangeKind.UPDATE, other, "witsml20.Well", "eml:///", 1, stored.resource)
+        await handler._dispatch(late)  # reaching from the context fails: ENOT_FOUND
+        assert session.pushed == []
+        assert len(handler.subscriptions) == 1  # ended when its DELETE arrives
         await handler.close()
     finally:
         await store.close()
