@@ -466,6 +466,8 @@ class Connection(SessionContext):
                         header.correlation_id,
                         error,
                     )
+                    for handler in self._handlers.get(header.protocol, ()):
+                        handler.error_received(header, error)
                 case Ignored(header=header, reason=reason):
                     self._log.debug("ignored %s: %s", header, reason)
 

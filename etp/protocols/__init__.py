@@ -214,6 +214,12 @@ class ProtocolHandler:
     async def close(self) -> None:
         """The session has ended: release what this handler holds (subscriptions, tasks)."""
 
+    def error_received(self, header: MessageHeader, error: ProtocolError) -> None:
+        """A ProtocolException of the peer in this protocol that answers none of our pending
+        requests: about a message that expects no answer (e.g. a ChannelData we sent) or about
+        nothing. Called on the session's reader: must not wait. The default ignores it (the
+        transport logs it)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class _Registration:

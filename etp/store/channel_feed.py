@@ -94,6 +94,16 @@ class ChannelFeed:
         self._hub._detach(self, self._keys)
         self._wakeup.set()
 
+    def take_ready(self) -> list[ChannelEvent]:
+        """Every event waiting now, without waiting (to batch them); raises the StoreError if
+        the feed fell behind."""
+        if self._failure is not None:
+            raise self._failure
+        events = list(self._pending)
+        self._pending.clear()
+        self._weight = 0
+        return events
+
     def __aiter__(self) -> ChannelFeed:
         return self
 
