@@ -233,19 +233,20 @@ async def test_concurrent_requests_on_one_session(healthy: Client) -> None:
 
 async def test_many_concurrent_sessions(server: Server) -> None:
     n = 60
+    all_open = asyncio.Barrier(n)
+    seen: list[int] = []
 
     async def one(i: int) -> int:
         async with etp.connect(server.url, protocols=STORE_ONLY) as client:
             await client.ping()
             items = (await client.request(GET_DS)).items()
-            await asyncio.sleep(0.2)  # keep every session open at the same time
+            await asyncio.wait_for(all_open.wait(), 60)  # every session open at the same time
+            seen.append(server.session_count)
+            await client.ping()
             return len(items)
 
-    opened = asyncio.gather(*(one(i) for i in range(n)))
-    await asyncio.sleep(0.15)
-    peak = server.session_count
-    assert await opened == [3] * n
-    assert peak >= n // 2
+    assert await asyncio.gather(*(one(i) for i in range(n))) == [3] * n
+    assert max(seen) == n
 
 
 async def test_unknown_role_or_protocol_cannot_be_registered() -> None:
