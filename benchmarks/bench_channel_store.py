@@ -14,6 +14,9 @@ acknowledges them, on SQLite and PostgreSQL:
 * ``read_range``: every point of the channels back, in pages of 100,000 (MaxRangeDataItemCount);
 * ``read_latest``: the last 100 points of a channel, one request at a time.
 
+Floor: the ``append_depth`` batches written as bare rows (24 blobs a transaction, as durable)
+into the same database; ``ratio`` is the floor's rate over ours.
+
 Values are random doubles (incompressible). ``points_s`` counts points (rows x channels);
 ``p50_ms``/``p99_ms`` are the per-call latencies. PostgreSQL runs when ``ETP_TEST_POSTGRES_URL``
 names a server (a scratch schema is made and dropped); otherwise its rows say it was skipped.
@@ -140,6 +143,50 @@ async def _produce(
     return latencies
 
 
+def _floor_rate(url: str, batches: int, values: np.ndarray) -> float:
+    """Points/s writing the same batches as bare rows (24 blocks of pre-encoded bytes, one
+    transaction per batch, as durable as the store) into the same database: what the database
+    and disk allow, with no store around it (blocking; run in a thread)."""
+    blobs = [values[j].tobytes() for j in range(CHANNELS)]
+    index = b"R" + bytes(16)
+    create = (
+        "CREATE TABLE bench_floor (channel BIGINT, lo BIGINT, hi BIGINT, n INTEGER, "
+        "indexes {0}, vals {0}, PRIMARY KEY (channel, lo))"
+    )
+    insert = "INSERT INTO bench_floor VALUES ({0}, {0}, {0}, {0}, {0}, {0})"
+
+    def rows(b: int) -> list[tuple[object, ...]]:
+        return [(j, b, b, ROWS, index, blobs[j]) for j in range(CHANNELS)]
+
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        db = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        db.execute("PRAGMA synchronous=FULL")  # as the store (the file is already in WAL mode)
+        db.execute(create.format("BLOB"))
+        start = time.perf_counter()
+        for b in range(batches):
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(insert.format("?"), rows(b))
+            db.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        db.close()
+        return batches * ROWS * CHANNELS / elapsed
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(create.format("BYTEA").encode())
+        for column in ("indexes", "vals"):
+            conn.execute(
+                f"ALTER TABLE bench_floor ALTER COLUMN {column} SET STORAGE EXTERNAL".encode()
+            )
+        start = time.perf_counter()
+        for b in range(batches):
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(insert.format("%s").encode(), rows(b))
+        return batches * ROWS * CHANNELS / (time.perf_counter() - start)
+
+
 def _row(
     step: str, points: int, seconds: float, latencies: list[float] | None = None
 ) -> dict[str, object]:
@@ -169,6 +216,15 @@ async def _bench(url: str, batches: int) -> list[dict[str, object]]:
             rows.append(
                 _row(step, batches * ROWS * CHANNELS, time.perf_counter() - start, latencies)
             )
+            if step == "append_depth":
+                floor = await asyncio.to_thread(_floor_rate, url, batches, values)
+                rows.append(
+                    {
+                        "step": "floor_bare_rows",
+                        "points_s": round(floor),
+                        "ratio": round(floor / int(rows[0]["points_s"]), 2),  # type: ignore[call-overload]
+                    }
+                )
         keys = await _keys(store, False)
         indexes = _batches(batches, False, seed=4)
         start = time.perf_counter()

@@ -149,11 +149,10 @@ class _Live:
     uri: str = ""
     was_active: bool = False
     dirty: bool = False
-    pending: list[Points] = field(default_factory=list)
+    pending: list[_Chunk] = field(default_factory=list)
 
     @classmethod
-    def of(cls, row: Row, uri: str) -> _Live:
-        d = _definition(row)
+    def of(cls, row: Row, uri: str, d: ChannelDefinition) -> _Live:
         return cls(
             key=row[0],
             object_id=row[1],
@@ -246,9 +245,12 @@ def _scan(
     (``backwards``: in reverse channel order), until at least ``want`` points (None: all)."""
     if low > high:
         return []
-    floor = tx.rows(
-        "SELECT MAX(lo_key) FROM channel_data WHERE channel_id = ? AND lo_key <= ?", (key, low)
-    )[0][0]
+    floor = None
+    if low > _KEY_MIN:  # the block that may hold ``low`` starts at or below it
+        floor = tx.rows(
+            "SELECT MAX(lo_key) FROM channel_data WHERE channel_id = ? AND lo_key <= ?",
+            (key, low),
+        )[0][0]
     floor = low if floor is None else floor
     ascending = (definition.direction is IndexDirection.INCREASING) != backwards
     lo_value = None if low == _KEY_MIN else blocks.value_of(low, definition.is_time)
@@ -256,11 +258,12 @@ def _scan(
     parts: list[Points] = []
     got = 0
     bottom, top = floor, high
+    batch = _READ_BATCH if want is None else 2  # a few points: fetch few blocks first
     while True:
         rows = tx.rows(
             "SELECT lo_key, point_count, indexes, vals, nulls FROM channel_data "
             "WHERE channel_id = ? AND lo_key >= ? AND lo_key <= ? "
-            f"ORDER BY lo_key {'ASC' if ascending else 'DESC'} LIMIT {_READ_BATCH}",
+            f"ORDER BY lo_key {'ASC' if ascending else 'DESC'} LIMIT {batch}",
             (key, bottom, top),
         )
         for _, count, indexes, values, nulls in rows:
@@ -269,8 +272,9 @@ def _scan(
             if len(points):
                 parts.append(points[::-1] if backwards else points)
                 got += len(points)
-        if len(rows) < _READ_BATCH or (want is not None and got >= want):
+        if len(rows) < batch or (want is not None and got >= want):
             return parts
+        batch = min(batch * 4, _READ_BATCH)
         if ascending:
             bottom = rows[-1][0] + 1
         else:
@@ -444,12 +448,35 @@ class _Request(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class _Chunk:
+    """One channel's points of an append, checked (``definition``: against which; None: not
+    yet) and, when not small, encoded as blocks before the transaction."""
+
+    points: Points
+    definition: ChannelDefinition | None = None
+    blocks: tuple[blocks.Block, ...] = ()
+
+
+def _prepare(definition: ChannelDefinition, points: Points, uri: str, key: int) -> _Chunk:
+    """Check points on their own (types, order within the batch) and encode them."""
+    points = blocks.check_points(definition, points, uri, key)
+    blocks.check_order(points.indexes, definition.direction, None, uri, key)
+    encoded: tuple[blocks.Block, ...] = ()
+    if len(points) >= blocks.MIN_BLOCK:
+        encoded = tuple(
+            blocks.encode_block(points[i : i + blocks.MAX_BLOCK], definition.is_time)
+            for i in range(0, len(points), blocks.MAX_BLOCK)
+        )
+    return _Chunk(points, definition, encoded)
+
+
+@dataclass(frozen=True, slots=True)
 class _Append:
-    points: Mapping[int, Points]
+    chunks: Mapping[int, _Chunk]
     keys: frozenset[int]
 
     def run(self, group: _Group) -> list[ChannelEvent]:
-        return group.append(self.points)
+        return group.append(self.chunks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,22 +531,25 @@ class _Group:
 
     # -- the operations: check everything, then change -------------------------------------------
 
-    def append(self, points: Mapping[int, Points]) -> list[ChannelEvent]:
+    def append(self, chunks: Mapping[int, _Chunk]) -> list[ChannelEvent]:
         checked = []
-        for key, given in points.items():
+        for key, chunk in chunks.items():
             live = self.channel(key)
-            pts = blocks.check_points(live.definition, given, live.uri, key)
-            blocks.check_order(pts.indexes, live.definition.direction, live.last, live.uri, key)
-            checked.append((live, pts))
+            if chunk.definition != live.definition:  # not prepared, or declared anew since
+                chunk = _prepare(live.definition, chunk.points, live.uri, key)
+            pts = chunk.points
+            blocks.check_order(pts.indexes[:1], live.definition.direction, live.last, live.uri, key)
+            checked.append((live, chunk))
         events: list[ChannelEvent] = []
-        for live, pts in checked:
+        for live, chunk in checked:
+            pts = chunk.points
             if not len(pts):
                 continue
             first = pts.indexes[0].item()
             if not live.append_since or self.now - live.append_since > _ANNOTATION_SPAN_US:
                 self._close_append_annotation(live)
                 live.append_since, live.append_from = self.now, first
-            live.pending.append(pts)
+            live.pending.append(chunk)
             if live.first is None:
                 live.first = first
             live.last = pts.indexes[-1].item()
@@ -634,11 +664,31 @@ class _Group:
 
     def _flush(self, live: _Live) -> None:
         """Write the points appended to ``live`` in this group (and every block queued)."""
-        if live.pending:
-            points = blocks.concat(live.pending)
-            live.pending = []
-            self._write_appended(live, points)
+        self._write_pending(live)
         self._insert_blocks()
+
+    def _write_pending(self, live: _Live) -> None:
+        """Queue the blocks of the points appended to ``live`` in this group, in order: encoded
+        chunks as they are, runs of small ones together (merged with the small blocks at the
+        channel's tail when nothing was queued before them)."""
+        queued = False
+        small: list[Points] = []
+        for chunk in [*live.pending, None]:
+            if small and (chunk is None or chunk.blocks):
+                points = blocks.concat(small)
+                small = []
+                if not queued:
+                    points = self._merge_tail(live, points)
+                self._queue_blocks(live, points)
+                queued = True
+            if chunk is None:
+                break
+            if chunk.blocks:
+                self.block_rows += [block.row(live.key) for block in chunk.blocks]
+                queued = True
+            else:
+                small.append(chunk.points)
+        live.pending = []
 
     def _insert_blocks(self) -> None:
         self.tx.run_many(_INSERT_BLOCK, self.block_rows)
@@ -650,14 +700,11 @@ class _Group:
             block = blocks.encode_block(points[i : i + blocks.MAX_BLOCK], is_time)
             self.block_rows.append(block.row(live.key))
 
-    def _write_appended(self, live: _Live, points: Points) -> None:
-        if len(points) < blocks.MIN_BLOCK:
-            points = self._merge_tail(live, points)
-        self._queue_blocks(live, points)
-
     def _merge_tail(self, live: _Live, points: Points) -> Points:
         """``points`` preceded by the small blocks at the channel's tail that they absorb (each
         no larger than what it merges with, so sizes double: binary-counter amortization)."""
+        if len(points) >= blocks.MIN_BLOCK:
+            return points
         tx = self.tx
         increasing = live.definition.direction is IndexDirection.INCREASING
         tail = tx.rows(
@@ -751,8 +798,7 @@ class _Group:
         tx = self.tx
         for live in self.live.values():
             if live.pending:
-                self._write_appended(live, blocks.concat(live.pending))
-                live.pending = []
+                self._write_pending(live)
         self._insert_blocks()
         tx.run_many(
             "INSERT INTO channel_changes (channel_id, change_time, start_key, end_key) "
@@ -852,6 +898,7 @@ class SqlChannels(ChannelStore):
         self.hub = ChannelHub()
         self.origin = uuid.uuid4().hex
         self._uris: dict[int, str] = {}
+        self._definitions: dict[int, tuple[Row, ChannelDefinition]] = {}
         self._queue: list[tuple[_Request, asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -880,7 +927,17 @@ class SqlChannels(ChannelStore):
     # -- writes ----------------------------------------------------------------------------------
 
     async def append(self, points: Mapping[int, Points]) -> int:
-        return await self._submit(_Append(dict(points), frozenset(points)))
+        chunks = {}
+        for key, given in points.items():
+            chunk = _Chunk(given)
+            known = self._definitions.get(key)
+            if known is not None:
+                # checked and encoded here, while the writer commits; if refused, the
+                # transaction checks again against the current declaration and says why
+                with contextlib.suppress(ProtocolError):
+                    chunk = _prepare(known[1], given, self._uris.get(key, ""), key)
+            chunks[key] = chunk
+        return await self._submit(_Append(chunks, frozenset(points)))
 
     async def replace_range(
         self, start: IndexValue, end: IndexValue, points: Mapping[int, Points]
@@ -967,7 +1024,17 @@ class SqlChannels(ChannelStore):
                     (tx.array(missing),),
                 )
             )
-        return {row[0]: _Live.of(row, self._uris[row[0]]) for row in rows}
+        return {row[0]: _Live.of(row, self._uris[row[0]], self._definition(row)) for row in rows}
+
+    def _definition(self, row: Row) -> ChannelDefinition:
+        """The declaration in a channel row (the same object while the row declares the same)."""
+        columns = row[2:10]
+        known = self._definitions.get(row[0])
+        if known is not None and known[0] == columns:
+            return known[1]
+        definition = _definition(row)
+        self._definitions[row[0]] = (columns, definition)
+        return definition
 
     async def open(self, uris: Iterable[str]) -> OpenOutcome:
         uris = list(uris)
