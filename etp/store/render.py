@@ -24,7 +24,7 @@ from witsml.xml.namespaces import WITSML, XSI_TYPE, clark
 from witsml.xml.safe import safe_parser
 
 if TYPE_CHECKING:
-    from etp.store.channel_sql import LiveChannel
+    from etp.store.channel_objects import LiveChannel
 
 __all__ = ["live_xml"]
 

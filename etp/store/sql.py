@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Concatenate, ParamSpec, TypeVar
 
 from etp.errors import ErrorCode, ProtocolError
-from etp.store import Store, channel_sql, discovery, render
+from etp.store import Store, channel_objects, discovery, render
 from etp.store.channel_sql import SqlChannels
 from etp.store.feed import ChangeFeed, ChangeHub
 from etp.store.records import (
@@ -249,7 +249,7 @@ class SqlStore(Store):
         uris = list(flat)
         tx.lock(uris)
         self._require_dataspaces(tx, flat)
-        channel_sql.check_put(tx, flat)
+        channel_objects.check_put(tx, flat)
         before = {
             row[0]: row
             for row in tx.rows(
@@ -269,7 +269,7 @@ class SqlStore(Store):
         ids: dict[str, int] = dict(
             tx.rows(f"SELECT uri, id FROM objects WHERE uri {tx.IN}", (tx.array(uris),))
         )
-        channel_sql.store_definitions(tx, flat, ids)
+        channel_objects.store_definitions(tx, flat, ids)
         tx.run(
             f"DELETE FROM edges WHERE source_id IN (SELECT id FROM objects WHERE uri {tx.IN})",
             (tx.array(uris),),
@@ -366,7 +366,7 @@ class SqlStore(Store):
     def _live_xml(tx: Tx, object_id: int, qualified_type: str, xml: bytes) -> bytes:
         """The XML of a Channel, ChannelSet or Log with the index range and growing status of
         its channel data (as stored when no channel of it holds data through the store)."""
-        live = channel_sql.live_channels(tx, object_id, qualified_type)
+        live = channel_objects.live_channels(tx, object_id, qualified_type)
         return render.live_xml(xml, live) if live else xml
 
     def _delete(
