@@ -165,7 +165,8 @@ class ChannelHub:
             self._feeds.discard(feed)
 
     def watched(self, keys: Iterable[int]) -> set[int]:
-        """Those of ``keys`` some feed subscribes to (a publisher may skip reading the rest)."""
+        """Those of ``keys`` some feed subscribes to (a publisher may skip reading the rest).
+        Any thread may ask: the answer is a hint, the event loop's publish decides."""
         return {key for key in keys if key in self._by_key}
 
     def publish(self, events: Iterable[ChannelEvent]) -> None:

@@ -19,7 +19,8 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from etp.errors import ErrorCode, InvalidUri, ProtocolError, StoreError
 from etp.store import blocks
@@ -69,7 +70,7 @@ from etp.uri import DataObjectUri
 if TYPE_CHECKING:
     from etp.store.sql import SqlStore
 
-__all__ = ["SqlChannels"]
+__all__ = ["RemoteChanges", "SqlChannels"]
 
 log = logging.getLogger("etp.store")
 
@@ -426,14 +427,19 @@ class SqlChannels(ChannelStore):
             payloads.append(json.dumps({"o": self.origin, "t": now, "e": chunk}))
         return payloads
 
-    def remote_events(self, tx: Tx, payload: str) -> list[ChannelEvent]:
-        """The events of a NOTIFY payload from another process, for the channels watched here,
-        with their points read from the store."""
+    def remote_changes(self, payload: str) -> RemoteChanges | None:
+        """What a NOTIFY payload says changed for the channels watched here; None when it
+        came from this store or names none of them (nothing to read)."""
         message = json.loads(payload)
         if message["o"] == self.origin:
-            return []
-        time = message["t"]
-        entries = [e for e in message["e"] if e[0] in self.hub.watched([e[0]])]
+            return None
+        watched = self.hub.watched(e[0] for e in message["e"])
+        entries = [e for e in message["e"] if e[0] in watched]
+        return RemoteChanges(message["t"], entries) if entries else None
+
+    def remote_events(self, tx: Tx, changes: RemoteChanges) -> list[ChannelEvent]:
+        """The events of :meth:`remote_changes`, with their points read from the store."""
+        time, entries = changes.time, changes.entries
         live = self.load(tx, {e[0] for e in entries})
         events: list[ChannelEvent] = []
         for key, kind, seq, a, b in entries:
@@ -451,6 +457,15 @@ class SqlChannels(ChannelStore):
             else:
                 events.append(Replaced(key, a, b, points, seq, time))
         return events
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteChanges:
+    """Changes another process committed: its commit time, and per change the channel key,
+    kind (``a`` append, ``r`` replace, ``t`` truncate), seq and index interval."""
+
+    time: int
+    entries: list[list[Any]]
 
 
 def _idle_channels(tx: Tx, idle_before: int) -> list[int]:

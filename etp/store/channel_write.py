@@ -226,8 +226,8 @@ class Group:
             self._close_append_annotation(live)
             d = live.definition
             k_low, k_high = blocks.key_of(low, d.is_time), blocks.key_of(high, d.is_time)
-            kept = self._rewrite(live, k_low, k_high, pts)
-            if not kept and not len(pts):
+            removed = self._rewrite(live, k_low, k_high, pts)
+            if not removed and not len(pts):
                 continue  # nothing was there and nothing comes: no change
             increasing = d.direction is IndexDirection.INCREASING
             first, last = (low, high) if increasing else (high, low)
@@ -374,40 +374,36 @@ class Group:
         return blocks.concat([*parts, points])
 
     def _rewrite(self, live: ChannelRow, low: int, high: int, points: Points) -> int:
-        """Replace the points with keys in [low, high] by ``points``; the count removed."""
+        """Replace the points with keys in [low, high] by ``points`` (inside it, in channel
+        order): every block whose span meets the interval is rewritten, so blocks never
+        overlap. The count removed."""
         tx = self.tx
         d = live.definition
+        increasing = d.direction is IndexDirection.INCREASING
         floor = tx.rows(
             "SELECT MAX(lo_key) FROM channel_data WHERE channel_id = ? AND lo_key <= ?",
             (live.key, low),
         )[0][0]
         rows = tx.rows(
-            "SELECT lo_key, point_count, indexes, vals, nulls FROM channel_data "
-            "WHERE channel_id = ? AND lo_key >= ? AND lo_key <= ? ORDER BY lo_key",
+            "SELECT lo_key, hi_key, point_count, indexes, vals, nulls FROM channel_data "
+            "WHERE channel_id = ? AND lo_key >= ? AND lo_key <= ? "
+            f"ORDER BY lo_key {'ASC' if increasing else 'DESC'}",  # channel order
             (live.key, low if floor is None else floor, high),
         )
-        before: list[Points] = []  # channel order before the interval
+        before: list[Points] = []  # kept, before the interval in channel order
         after: list[Points] = []
         removed = 0
-        increasing = d.direction is IndexDirection.INCREASING
         touched = []
-        for lo_key, count, indexes, values, nulls in rows:
+        for lo_key, hi_key, count, indexes, values, nulls in rows:
+            if hi_key < low:
+                continue  # the block below the interval ends before it
             block = blocks.decode_block(d, count, indexes, values, nulls)
             keys = blocks.keys_of(block.indexes, d.is_time)
-            inside = (keys >= low) & (keys <= high)
-            n_inside = int(inside.sum())
-            if n_inside == 0:
-                continue
             touched.append(lo_key)
-            removed += n_inside
-            low_part = _mask(block, keys < low)
-            high_part = _mask(block, keys > high)
-            if increasing:
-                before.append(low_part)
-                after.append(high_part)
-            else:
-                before.append(high_part)
-                after.append(low_part)
+            removed += int(((keys >= low) & (keys <= high)).sum())
+            below, above = _mask(block, keys < low), _mask(block, keys > high)
+            before.append(below if increasing else above)
+            after.append(above if increasing else below)
         if touched:
             tx.run(
                 f"DELETE FROM channel_data WHERE channel_id = ? AND lo_key {tx.IN_IDS}",

@@ -388,9 +388,12 @@ class PostgresStore(SqlStore):
 
     def _deliver_channel_data(self, reader: Connection, payload: str) -> None:
         """Publish the channel data another process committed (read in one snapshot)."""
+        changes = self.channels.remote_changes(payload)
+        if changes is None:
+            return
         with reader.transaction():
             reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            events = self.channels.remote_events(_PgTx(reader), payload)
+            events = self.channels.remote_events(_PgTx(reader), changes)
         self._publish_channels(events)
 
     def _deliver(self, reader: Connection, batch: int) -> None:

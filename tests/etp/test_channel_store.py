@@ -311,6 +311,19 @@ async def test_replace_range_deletes_and_inserts_atomically(store: Store) -> Non
     await store.channels.append({key: depth(151.0)})
 
 
+async def test_replace_between_two_points_of_one_block_splits_it(store: Store) -> None:
+    # regression: a block whose span met the interval without a point inside it was kept, and
+    # the new point made a second block overlapping it (the points after it were lost on read)
+    up = await put_channel(store)
+    down = await put_channel(store, channel_record(direction=DOWN))
+    await store.channels.append({up.key: depth(1.0, 3.0), down.key: depth(3.0, 1.0)})
+    await store.channels.replace_range(2.0, 2.0, {up.key: depth(2.0), down.key: depth(2.0)})
+    got = await store.channels.read_ranges([up.key, down.key])
+    assert got[up.key].points.indexes.tolist() == [1.0, 2.0, 3.0]
+    assert got[down.key].points.indexes.tolist() == [3.0, 2.0, 1.0]
+    assert (await store.channels.read_latest(down.key, 2)).points.indexes.tolist() == [2.0, 1.0]
+
+
 async def test_truncate_moves_the_end_back(store: Store) -> None:
     up = await put_channel(store)
     down = await put_channel(store, channel_record(direction=DOWN))

@@ -1,10 +1,13 @@
 """Property test: random append/replace/truncate sequences on one channel (depth or time,
 increasing or decreasing, nulls) agree with an in-memory model; every range read, paged
-continuation, latest read and extent equal the model's (SQLite backend)."""
+continuation, latest read and extent equal the model's, and the stored blocks never overlap
+(SQLite backend)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 
@@ -165,6 +168,19 @@ async def check_read(store: Store, key: int, model: Model, op: Read) -> None:
     assert collected == model.expect(wanted)
 
 
+def check_blocks(path: str, key: int, count: int) -> None:
+    """The stored blocks of the channel never overlap and hold ``count`` points."""
+    with sqlite3.connect(path) as db:
+        spans = db.execute(
+            "SELECT lo_key, hi_key, point_count FROM channel_data WHERE channel_id = ? "
+            "ORDER BY lo_key",
+            (key,),
+        ).fetchall()
+    assert sum(n for _, _, n in spans) == count
+    for (_, hi, _), (lo, _, _) in itertools.pairwise(spans):
+        assert hi < lo, spans
+
+
 async def check_state(store: Store, key: int, model: Model) -> None:
     positions = model.ordered()
     info = (await store.channels.info([key]))[key]
@@ -195,7 +211,8 @@ def test_random_operations_agree_with_the_model(
 
     async def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
-            async with opened(f"sqlite:///{folder}/store.db") as store:
+            path = f"{folder}/store.db"
+            async with opened(f"sqlite:///{path}") as store:
                 info = await put_channel(
                     store, channel_record(TIME if time_index else DEPTH, direction)
                 )
@@ -203,5 +220,6 @@ def test_random_operations_agree_with_the_model(
                 for op in sequence:
                     await apply(store, info.key, model, op)
                     await check_state(store, info.key, model)
+                    check_blocks(path, info.key, len(model.points))
 
     asyncio.run(main())
