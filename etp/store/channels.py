@@ -30,14 +30,18 @@ channel it names; a refused call writes nothing):
 * truncate: delete every point after the new end index (in channel order).
 
 Durability: a write returns after its transaction committed (SQLite ``synchronous=FULL``: on
-disk; PostgreSQL: committed with the server's ``synchronous_commit``). Writes from every caller
-are **group committed**: while one transaction commits, the requests that arrive queue up and the
-next transaction takes them all, so many producers share one commit (no added latency when idle).
+disk, so also a power loss keeps it; PostgreSQL: committed with the server's
+``synchronous_commit``). Writes from every caller are **group committed**: while one transaction
+commits, the requests that arrive queue up and the next transaction takes them all, so many
+producers share one commit (no added latency when idle). Requests run in the order they were
+made: a handler may issue its next append before the previous one is acknowledged (keeping at
+most a few in flight) and let them share commits.
 
 Fan-out: after the commit, every change is published to :meth:`ChannelStore.subscribe` feeds of
 this process with the data (no re-read), in commit order; with PostgreSQL other server processes
 learn of it by ``NOTIFY`` (channel key, change kind, sequence number and index interval) and read
-the rows. A subscriber never sees data before it is durable. Each change carries the channel's
+the rows (as they are when read: a replace committed meanwhile shows through, and its own event
+follows). A subscriber never sees data before it is durable. Each change carries the channel's
 new sequence number ``seq`` (also in :class:`ChannelInfo` and :class:`ChannelRange`): to resume
 without gap or duplicate, subscribe first, then read (range or latest), then apply the events
 whose ``seq`` is above the read's. A feed that falls more than ``max_pending`` points behind is

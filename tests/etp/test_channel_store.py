@@ -30,6 +30,12 @@ from tests.etp.channel_store_helpers import (
 from tests.etp.store_helpers import backend_url, opened, record
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+EXAMPLE_LOG = Path(__file__).resolve().parents[2] / "examples" / "data" / "log.xml"
+
+
+def example_log() -> bytes:
+    """The bundled example Log (a ChannelSet of 12 depth channels)."""
+    return EXAMPLE_LOG.read_bytes()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -425,6 +431,41 @@ async def test_objects_show_the_live_range_and_status(store: Store) -> None:
     assert resources[channels[0].uri].resource.active_status.value == "Active"
 
 
+async def test_a_log_document_shows_its_channels_sets_and_own_ranges(store: Store) -> None:
+    xml = example_log()
+    parsed = witsml.parse(xml)
+    assert isinstance(parsed, witsml.Log)
+    log = describe(parsed, xml)
+    await store.put_objects([log])
+    first, second, *_ = (await store.channels.open([log.uri])).found[log.uri]
+    await store.channels.append({first.key: depth(1400.0, 1800.0), second.key: depth(1300.0)})
+    got = witsml.parse((await store.get_objects([log.uri]))[log.uri].xml)
+    assert isinstance(got, witsml.Log)
+    [channel_set] = got.channel_sets
+
+    def extent(obj: object) -> tuple[object, object]:
+        start, end = getattr(obj, "start_index", None), getattr(obj, "end_index", None)
+        return (getattr(start, "depth", None), getattr(end, "depth", None))
+
+    assert extent(channel_set.channels[0]) == (1400.0, 1800.0)
+    assert extent(channel_set.channels[1]) == (1300.0, 1300.0)
+    assert extent(channel_set.channels[2]) == (None, None)  # no data here: as it was put
+    assert extent(channel_set) == (1300.0, 1800.0)
+    assert extent(got) == (1300.0, 1800.0)
+    assert channel_set.channels[0].growing_status.value == "active"
+    assert channel_set.channels[2].growing_status.value == "closed"
+
+
+async def test_a_time_channel_shows_times(store: Store) -> None:
+    info = await put_channel(store, channel_record(TIME))
+    t0 = 1_700_000_000_123_456
+    await store.channels.append({info.key: Points(np.array([t0, t0 + 1]), [1.0, 2.0])})
+    xml = (await store.get_objects([info.uri]))[info.uri].xml.decode()
+    assert '<StartIndex xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' in xml
+    assert 'xsi:type="TimeIndexValue"><Time>2023-11-14T22:13:20.123456Z</Time>' in xml
+    assert "<Time>2023-11-14T22:13:20.123457Z</Time></EndIndex>" in xml
+
+
 async def test_split_by_channel() -> None:
     ids = np.array([7, 8, 9] * 4)
     index = np.repeat(np.arange(4.0), 3)
@@ -442,7 +483,7 @@ async def test_split_by_channel() -> None:
 
 
 def test_describe_records_each_channels_declaration() -> None:
-    xml = (Path(__file__).resolve().parents[2] / "examples" / "data" / "log.xml").read_bytes()
+    xml = example_log()
     parsed = witsml.parse(xml)
     assert isinstance(parsed, witsml.Log)
     log = describe(parsed, xml)
