@@ -47,12 +47,16 @@ from etp.capabilities import (
     supported_data_objects,
     supported_protocol,
 )
+from etp.client_channels import ChannelClient
 from etp.client_store import StoreClient
 from etp.errors import ConnectionClosed, SessionError
 from etp.messages.base import Message
 from etp.messages.core import Authorize, AuthorizeResponse
 from etp.messages.datatypes import SupportedDataObject, SupportedProtocol
 from etp.protocols import HandlerRegistry, Request
+from etp.protocols.channel_data_load import ChannelDataLoadCustomer
+from etp.protocols.channel_streaming import ChannelStreamingConsumer
+from etp.protocols.channel_subscribe import ChannelSubscribeCustomer
 from etp.protocols.core import Endpoint
 from etp.protocols.store_notification import StoreNotificationCustomer
 from etp.session import Response, Session, Side
@@ -76,14 +80,26 @@ DEFAULT_PROTOCOLS: tuple[tuple[int, str], ...] = (
 DEFAULT_DATA_OBJECTS = ("witsml20.*", "eml21.*")
 
 
-class Client(StoreClient):
+class Client(StoreClient, ChannelClient):
     """An open ETP session with a server (made by :func:`connect`); the store protocols'
-    methods (``get_resources``, ``get_data_objects``...) come from :class:`StoreClient`."""
+    methods (``get_resources``, ``get_data_objects``...) come from :class:`StoreClient`, the
+    channel protocols' (``channels``, ``subscribe``, ``load``...) from :class:`ChannelClient`."""
 
-    def __init__(self, url: str, connection: Connection, task: asyncio.Task[None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        connection: Connection,
+        task: asyncio.Task[None],
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.url = url
         self._conn = connection
         self._task = task
+        self._options = options or {}
+
+    async def reconnect(self) -> Client:
+        """A new session with the same server and options (this one is left as it is)."""
+        return await _open(self.url, **self._options)
 
     @property
     def negotiated(self) -> Negotiated:
@@ -202,7 +218,7 @@ def connect(
         "token": token,
         "headers": dict(headers or {}),
         "protocols": list(protocols),
-        "handlers": handlers or _default_handlers(),
+        "handlers": _default_handlers() if handlers is None else handlers,
         "data_objects": list(data_objects),
         "formats": tuple(formats),
         "compression": compression,
@@ -227,6 +243,18 @@ async def _open(
     application: tuple[str, str],
     grace: float,
 ) -> Client:
+    options = {
+        "token": token,
+        "headers": dict(headers),
+        "protocols": protocols,
+        "handlers": handlers,
+        "data_objects": data_objects,
+        "formats": formats,
+        "compression": compression,
+        "capabilities": capabilities,
+        "application": application,
+        "grace": grace,
+    }
     requested = _requested(protocols, handlers)
     endpoint = Endpoint(
         application_name=application[0],
@@ -274,13 +302,17 @@ async def _open(
         await conn.close()
         await task
         raise
-    return Client(url, conn, task)
+    return Client(url, conn, task, options)
 
 
 def _default_handlers() -> HandlerRegistry:
-    """The customer-role handlers a client has unless given others: StoreNotification's."""
+    """The customer-role handlers a client has unless given others: StoreNotification's, the
+    channel protocols' (ChannelSubscribe, ChannelDataLoad, and ChannelStreaming as consumer)."""
     registry = HandlerRegistry()
     registry.register(StoreNotificationCustomer)
+    registry.register(ChannelSubscribeCustomer)
+    registry.register(ChannelDataLoadCustomer)
+    registry.register(ChannelStreamingConsumer)
     return registry
 
 

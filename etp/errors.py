@@ -14,6 +14,7 @@
     ├── ProtocolErrors       a request failed for some keys (or after a partial answer): all of
     │                        them, and what succeeded
     ├── SessionError         the session is not in a state that allows the operation
+    ├── SubscriptionStopped  a channel subscription ended by the store or by falling behind
     ├── ConnectionClosed     the WebSocket closed; pending requests fail with it
     ├── StoreError           the object store cannot serve: database unreachable, schema too new
     └── RequestTimeout       no answer within ResponseTimeoutPeriod
@@ -177,6 +178,17 @@ class ProtocolErrors(EtpError):
 
 class SessionError(EtpError):
     """The session is not in a state that allows this (not open yet, already closed...)."""
+
+
+class SubscriptionStopped(EtpError):
+    """A channel subscription (or stream) ended though its reader did not end it: the store
+    stopped it (its reason says why, e.g. the reader was too slow) or the reader fell behind its
+    buffer. Subscribe again from the last index received (``resume=True`` does it)."""
+
+    def __init__(self, reason: str, channels: list[str]) -> None:
+        self.reason = reason
+        self.channels = channels
+        super().__init__(f"channel subscription stopped: {reason}")
 
 
 class ConnectionClosed(EtpError):

@@ -13,8 +13,10 @@
     await store.close()
 
 The server offers, as the store, Discovery (3), Store (4), StoreNotification (5), Dataspace (24)
-and SupportedTypes (25) (see their modules in :mod:`etp.protocols`), advertises the
-:class:`~etp.protocols.store_backend.StoreLimits` as protocol capabilities, and negotiates the
+and SupportedTypes (25), and for channel data ChannelSubscribe (21), ChannelDataLoad (22) and,
+as the producer, ChannelStreaming (1) (see their modules in :mod:`etp.protocols`), advertises the
+:class:`~etp.protocols.store_backend.StoreLimits` and
+:class:`~etp.protocols.channel_backend.ChannelLimits` as protocol capabilities, and negotiates the
 data object types it accepts (WITSML 2.0 and 2.1 and their Energistics common objects), each
 with SupportsGet/Put/Delete and MaxDataObjectSize.
 """
@@ -32,6 +34,10 @@ from etp.capabilities import EndpointCapabilities
 from etp.errors import ProtocolError
 from etp.messages.datatypes import DataObjectCapabilityKind, DataValue, SupportedDataObject
 from etp.protocols import ProtocolHandler
+from etp.protocols.channel_backend import ChannelLimits
+from etp.protocols.channel_data_load import ChannelDataLoadHandler
+from etp.protocols.channel_streaming import ChannelStreamingProducer
+from etp.protocols.channel_subscribe import ChannelSubscribeHandler
 from etp.protocols.dataspace import DataspaceHandler
 from etp.protocols.discovery import DiscoveryHandler
 from etp.protocols.store import StoreHandler, object_record
@@ -42,7 +48,7 @@ from etp.server import Authenticate, Server
 from etp.store import ObjectRecord, PutResult, Store
 from etp.uri import DataspaceUri
 
-__all__ = ["HANDLERS", "load_files", "store_server"]
+__all__ = ["CHANNEL_HANDLERS", "HANDLERS", "load_files", "store_server"]
 
 #: The store-role handlers a store server registers, each taking a StoreBackend.
 HANDLERS: tuple[type[ProtocolHandler], ...] = (
@@ -52,6 +58,12 @@ HANDLERS: tuple[type[ProtocolHandler], ...] = (
     DataspaceHandler,
     SupportedTypesHandler,
 )
+#: The channel data handlers, each taking a StoreBackend and ChannelLimits.
+CHANNEL_HANDLERS: tuple[type[ProtocolHandler], ...] = (
+    ChannelSubscribeHandler,
+    ChannelDataLoadHandler,
+    ChannelStreamingProducer,
+)
 
 
 def store_server(
@@ -59,14 +71,18 @@ def store_server(
     *,
     authenticate: Authenticate | None,
     limits: StoreLimits | None = None,
+    channel_limits: ChannelLimits | None = None,
+    streamed_channels: Iterable[str] = (),
     data_objects: Iterable[str] = DEFAULT_DATA_OBJECTS,
     **options: Any,
 ) -> Server:
     """A Server answering from ``store`` with the store-role handlers.
 
     ``authenticate`` is the Server's hook (None: anyone, with full access); ``data_objects``
-    the qualified types (``witsml20.*``) accepted and negotiated; ``options`` go to
-    :class:`~etp.server.Server` (application name, capabilities, send queue size...).
+    the qualified types (``witsml20.*``) accepted and negotiated; ``streamed_channels`` the
+    Channel/ChannelSet/Log URIs ChannelStreaming streams (none: every channel a session may
+    read); ``options`` go to :class:`~etp.server.Server` (application name, capabilities, send
+    queue size...).
     """
     limits = limits or StoreLimits()
     backend = StoreBackend(store, limits, tuple(data_objects))
@@ -91,6 +107,19 @@ def store_server(
     for handler in HANDLERS:
         kinds = getattr(handler, "LIMITS", ())
         server.register(handler, backend, protocol_capabilities=limits.capabilities(*kinds))
+    channel_limits = channel_limits or ChannelLimits()
+    for handler in CHANNEL_HANDLERS:
+        kinds = getattr(handler, "LIMITS", ())
+        extra = (
+            {"channels": tuple(streamed_channels)} if handler is ChannelStreamingProducer else {}
+        )
+        server.register(
+            handler,
+            backend,
+            channel_limits,
+            protocol_capabilities=channel_limits.capabilities(*kinds),
+            **extra,
+        )
     return server
 
 

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from etp.capabilities import Negotiated
 from etp.client import Client, connect
+from etp.client_channels import SyncChannelClient
 from etp.client_store import SyncStoreClient
 from etp.errors import RequestTimeout
 from etp.messages.base import Message
@@ -67,9 +68,10 @@ class _LoopThread:
         self.loop.close()
 
 
-class SyncClient(SyncStoreClient):
+class SyncClient(SyncStoreClient, SyncChannelClient):
     """A blocking twin of :class:`~etp.client.Client` (made by :func:`connect_sync`), the store
-    protocols' methods included (:class:`~etp.client_store.SyncStoreClient`)."""
+    and channel protocols' methods included (:class:`~etp.client_store.SyncStoreClient`,
+    :class:`~etp.client_channels.SyncChannelClient`)."""
 
     def __init__(self, client: Client, runner: _LoopThread) -> None:
         self._client = client

@@ -51,7 +51,7 @@ from etp.errors import (
 )
 from etp.messages.base import Message
 from etp.messages.core import Authorize, AuthorizeResponse
-from etp.protocols import HandlerRegistry, ProtocolHandler, Request, SessionContext
+from etp.protocols import HandlerRegistry, NotTaken, ProtocolHandler, Request, SessionContext
 from etp.session import (
     CloseReceived,
     ErrorReceived,
@@ -530,7 +530,10 @@ class Connection(SessionContext):
             return AuthorizeResponse(success=ok, challenges=[] if ok else ["Bearer"])
         for handler in self._handlers.get(request.header.protocol, ()):
             if type(message).may_be_sent_by(counterpart(handler.ROLE)):
-                return await handler.handle(request)
+                try:
+                    return await handler.handle(request)
+                except NotTaken:
+                    break
         if self.session.side is Side.CLIENT:
             await self._notifications.put(request)
             return None

@@ -76,7 +76,8 @@ A push from a background task (ChannelSubscribe ``ChannelData``)::
         self.stop_subscription(reason="the customer does not read fast enough")
 
 Client side, a customer-role handler receives the store's notifications the same way; what no
-handler takes goes to :meth:`etp.client.Client.notifications`.
+handler takes (or a handler declines by raising :class:`NotTaken`) goes to
+:meth:`etp.client.Client.notifications`.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HandlerRegistry",
     "MapResponse",
+    "NotTaken",
     "ProtocolHandler",
     "Reply",
     "Request",
@@ -129,6 +131,11 @@ class MapResponse:
 
 Reply: TypeAlias = Message | MapResponse | Sequence[Message] | None
 """What a handler answers: one message, a map response, a multipart answer, or nothing."""
+
+
+class NotTaken(Exception):
+    """Raised by a client-side handler for a message it does not want (none of its
+    subscriptions is about it): the client's ``notifications()`` get it instead."""
 
 
 class SessionContext(abc.ABC):

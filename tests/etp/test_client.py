@@ -39,7 +39,7 @@ def free_port() -> int:
 
 
 async def test_connect_request_close(server: Server) -> None:
-    client = await etp.connect(server.url, protocols=STORE_ONLY)
+    client = await etp.connect(server.url, protocols=STORE_ONLY, handlers=HandlerRegistry())
     assert isinstance(client, Client)
     assert [(p.protocol, p.role) for p in client.negotiated.protocols] == [(24, "store")]
     assert client.negotiated.compression == "gzip"
@@ -56,7 +56,9 @@ async def test_connect_request_close(server: Server) -> None:
 
 
 async def test_default_protocols_are_a_subset_request(server: Server) -> None:
-    async with etp.connect(server.url) as client:  # asks for the store protocols
+    async with etp.connect(server.url) as client:  # the store protocols, streaming as consumer
+        assert [p.protocol for p in client.negotiated.protocols] == [24, 1]
+    async with etp.connect(server.url, handlers=HandlerRegistry()) as client:
         assert [p.protocol for p in client.negotiated.protocols] == [24]
         with pytest.raises(SessionError, match="not negotiated"):
             await client.request(channel_streaming.StartStreaming())
@@ -69,7 +71,7 @@ async def test_nothing_listening() -> None:
 
 async def test_session_refused_by_the_server(server: Server) -> None:
     with pytest.raises(ProtocolError) as caught:
-        await etp.connect(server.url, protocols=[(21, "store")])
+        await etp.connect(server.url, protocols=[(21, "store")], handlers=HandlerRegistry())
     assert caught.value.code == ErrorCode.ENOSUPPORTEDPROTOCOLS
     await asyncio.sleep(0.05)
     assert server.session_count == 0

@@ -1,0 +1,615 @@
+"""ChannelSubscribe (protocol 21): a customer reads channel data from the store, live and past.
+
+Store role (:class:`ChannelSubscribeHandler`):
+
+* GetChannelMetadata: per key the channel's ChannelMetadataRecord with its session id (a
+  ChannelSet or Log URI means all its channels, under ``<key>/0``, ``<key>/1``...: see
+  :func:`~etp.protocols.channel_backend.open_channels`); EREQUEST_DENIED for a dataspace the
+  session may not read.
+* SubscribeChannels, per key: the latest ``requestLatestIndexCount`` points, or the points from
+  ``startIndex`` (channel order), or nothing (from now), then every point appended, as
+  ChannelData (correlationId 0). With ``dataChanges``, RangeReplaced and ChannelsTruncated when
+  the data is replaced or truncated. Errors: EINVALID_CHANNELID, EINVALID_STATE (already
+  subscribed), ELIMIT_EXCEEDED (MaxSubscriptionSessionCount), EINVALID_INDEXKIND (a start index
+  of the other kind), EREQUEST_DENIED.
+* Every point exactly once, in channel order: the session's store feed is subscribed before
+  the first read, and feed events already in what was read (by the channel's ``seq``) are skipped.
+  Appends waiting in the feed are coalesced into ChannelData messages of up to
+  ``ChannelLimits.message_bytes``, one per index and value type.
+* A customer that does not read fast enough never blocks the store or anyone else: sends wait
+  for room in the session's bounded send queue while the store feed keeps at most
+  ``ChannelLimits.max_pending`` points; past that every subscription of the session stops with
+  an unsolicited SubscriptionsStopped saying why, and the customer resumes from its last index
+  (:mod:`etp.client_channels` does, with ``resume=True``).
+* UnsubscribeChannels is answered with SubscriptionsStopped (EINVALID_CHANNELID per unknown key).
+* GetRanges: the points of the channels in each interval (inclusive, either order, a depth
+  interval converted from its uom), as GetRangesResponse parts that each fit a message; past
+  MaxRangeDataItemCount the points read so far, then ERESPONSECOUNT_EXCEEDED. The whole request
+  fails for an unknown id, an interval of the wrong index kind, more than MaxRangeChannelCount
+  channels, or secondary intervals (ENOTSUPPORTED). A GetRanges is answered whole before the
+  session's next message is read, so CancelGetRanges always comes too late and is ignored.
+* GetChangeAnnotations: per key the changed intervals of its channels since a time
+  (ERETENTION_PERIOD_EXCEEDED before the retention period).
+
+Customer role (:class:`ChannelSubscribeCustomer`): routes the store's ChannelData,
+RangeReplaced, ChannelsTruncated and unsolicited SubscriptionsStopped to the receiver of their
+channel ids (:mod:`etp.client_channels`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+from etp.errors import ErrorCode, ProtocolError, SessionError, StoreError
+from etp.messages import channel_subscribe as msg
+from etp.messages import datatypes as wire
+from etp.messages.base import Message
+from etp.messages.core import ProtocolException
+from etp.messages.data_items import DataItems
+from etp.messages.datatypes import DataItem, ProtocolCapabilityKind
+from etp.protocols import (
+    MapResponse,
+    NotTaken,
+    ProtocolHandler,
+    Reply,
+    Request,
+    SessionContext,
+)
+from etp.protocols.channel_backend import (
+    ChannelLimits,
+    SessionChannel,
+    SessionChannels,
+    index_bound,
+    index_value,
+    item_arrays,
+    metadata_record,
+    open_channels,
+)
+from etp.protocols.store_backend import StoreBackend, can_read, denied, keyed
+from etp.store.channel_feed import ChannelFeed
+from etp.store.channels import (
+    Appended,
+    ChannelEvent,
+    ChannelRange,
+    IndexValue,
+    Points,
+    Replaced,
+    Truncated,
+)
+
+__all__ = ["ChannelReceiver", "ChannelSubscribeCustomer", "ChannelSubscribeHandler"]
+
+_K = ProtocolCapabilityKind
+_PAGE = 100_000  # points read at a time for a subscription that starts from an index
+
+
+@dataclasses.dataclass(eq=False)
+class _Subscription:
+    channel: SessionChannel
+    info: wire.ChannelSubscribeInfo
+    start: IndexValue | None
+    seq: int | None = None
+    """Feed events of this channel up to this seq are in what was sent (None: still reading
+    what came before the subscription; the feed's events wait in ``held``)."""
+    changes_after: int = 0
+    """RangeReplaced/ChannelsTruncated are sent for events after this seq."""
+    held: list[ChannelEvent] = dataclasses.field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.channel.id
+
+
+class ChannelSubscribeHandler(ProtocolHandler):
+    """ChannelSubscribe (21) as the store."""
+
+    PROTOCOL = 21
+    ROLE = "store"
+    LIMITS: ClassVar[tuple[ProtocolCapabilityKind, ...]] = (
+        _K.MAX_SUBSCRIPTION_SESSION_COUNT,
+        _K.MAX_RANGE_CHANNEL_COUNT,
+        _K.MAX_RANGE_DATA_ITEM_COUNT,
+    )
+
+    def __init__(
+        self, session: SessionContext, backend: StoreBackend, limits: ChannelLimits | None = None
+    ) -> None:
+        super().__init__(session)
+        self.backend = backend
+        self.limits = limits or ChannelLimits()
+        self.channels = SessionChannels.of(session)
+        self.subscriptions: dict[int, _Subscription] = {}
+        """By channel key."""
+        self._feed: ChannelFeed | None = None
+
+    async def handle(self, request: Request) -> Reply:
+        match request.message:
+            case msg.GetChannelMetadata(uris=uris):
+                found, errors = await open_channels(self.backend.store, self.session, uris)
+                records = {key: metadata_record(channel) for key, channel in found.items()}
+                return MapResponse(
+                    msg.GetChannelMetadataResponse(metadata=records) if records else None, errors
+                )
+            case msg.SubscribeChannels(channels=wanted):
+                return await self._subscribe(wanted)
+            case msg.UnsubscribeChannels(channel_ids=ids):
+                return self._unsubscribe(ids)
+            case msg.GetRanges():
+                return await self._get_ranges(request.message)
+            case msg.CancelGetRanges():
+                return None  # its GetRanges was answered before this message was read
+            case msg.GetChangeAnnotations():
+                return await self._annotations(request.message)
+        return await super().handle(request)
+
+    async def close(self) -> None:
+        self.subscriptions.clear()
+        self._stop_feed()
+
+    # --- subscribing ---------------------------------------------------------------------------
+
+    async def _subscribe(self, wanted: Mapping[str, wire.ChannelSubscribeInfo]) -> Reply:
+        success: dict[str, str] = {}
+        errors: dict[str, ProtocolError] = {}
+        new: list[_Subscription] = []
+        for key, info in wanted.items():
+            try:
+                with keyed(key):
+                    sub = self._new_subscription(info, new)
+                new.append(sub)
+                success[key] = ""
+            except ProtocolError as e:
+                errors[key] = e
+        from_now = [s for s in new if s.start is None and not s.info.request_latest_index_count]
+        if from_now:  # their seq now: what the feed brings after that is theirs
+            state = await self.backend.store.channels.info([s.channel.key for s in from_now])
+            for sub in from_now:
+                current = state.get(sub.channel.key)
+                sub.seq = sub.changes_after = current.seq if current else 0
+        if new:
+            feed = self._start_feed()
+            for sub in new:
+                self.subscriptions[sub.channel.key] = sub
+            feed.add(s.channel.key for s in new)
+            backfill = [s for s in new if s.seq is None]
+            if backfill:
+                self.session.start_task(self._backfill(backfill), name="etp-channel-backfill")
+        return MapResponse(
+            msg.SubscribeChannelsResponse(success=success) if success else None, errors
+        )
+
+    def _new_subscription(
+        self, info: wire.ChannelSubscribeInfo, new: list[_Subscription]
+    ) -> _Subscription:
+        channel = self.channels.get(info.channel_id)
+        if channel.key in self.subscriptions or any(s.channel is channel for s in new):
+            raise ProtocolError(
+                ErrorCode.EINVALID_STATE,
+                f"channel id {channel.id} is already subscribed in this session",
+            )
+        limit = self.limits.max_subscriptions
+        if len(self.subscriptions) + len(new) >= limit:
+            raise ProtocolError(
+                ErrorCode.ELIMIT_EXCEEDED,
+                f"this session already has {limit} channel subscriptions "
+                "(MaxSubscriptionSessionCount)",
+            )
+        if not can_read(self.session.identity, channel.dataspace):
+            raise denied("read", channel.dataspace)
+        count = info.request_latest_index_count
+        if count is not None and count < 0:
+            raise ProtocolError(
+                ErrorCode.EINVALID_ARGUMENT, f"requestLatestIndexCount {count} is negative"
+            )
+        start = index_bound(channel, info.start_index, "", "startIndex")
+        return _Subscription(channel, info, start)
+
+    def _unsubscribe(self, ids: Mapping[str, int]) -> Reply:
+        stopped: dict[str, int] = {}
+        errors: dict[str, ProtocolError] = {}
+        for key, channel_id in ids.items():
+            sub = self._subscription(channel_id)
+            if sub is None:
+                errors[key] = ProtocolError(
+                    ErrorCode.EINVALID_CHANNELID,
+                    f"channel id {channel_id} is not subscribed in this session",
+                    key=key,
+                )
+                continue
+            self._end([sub])
+            stopped[key] = channel_id
+        return MapResponse(
+            msg.SubscriptionsStopped(reason="unsubscribed by the customer", channel_ids=stopped)
+            if stopped
+            else None,
+            errors,
+        )
+
+    def _subscription(self, channel_id: int) -> _Subscription | None:
+        try:
+            key = self.channels.get(channel_id).key
+        except ProtocolError:
+            return None
+        return self.subscriptions.get(key)
+
+    # --- the feed ------------------------------------------------------------------------------
+
+    def _start_feed(self) -> ChannelFeed:
+        if self._feed is None:
+            self._feed = self.backend.store.channels.subscribe(max_pending=self.limits.max_pending)
+            self.session.start_task(self._follow(self._feed), name="etp-channel-subscriptions")
+        return self._feed
+
+    def _stop_feed(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+
+    async def _follow(self, feed: ChannelFeed) -> None:
+        try:
+            async for event in feed:
+                await self._send_events([event, *feed.take_ready()])
+            if feed is self._feed:
+                await self._stop_all("the store stopped sending channel data (closing)")
+        except StoreError as e:
+            if feed is self._feed:
+                await self._stop_all(f"the customer does not read fast enough: {e}")
+        except SessionError:
+            self._stop_feed()
+
+    async def _backfill(self, subs: list[_Subscription]) -> None:
+        """Send what the new subscriptions asked for from before they began (their first pages
+        together), then per subscription its further pages and what the feed brought meanwhile.
+        """
+        channels = self.backend.store.channels
+        try:
+            first: list[tuple[_Subscription, ChannelRange]] = []
+            for sub in subs:
+                count = sub.info.request_latest_index_count
+                if count:
+                    read = await channels.read_latest(sub.channel.key, count)
+                else:
+                    read = await channels.read_range(sub.channel.key, sub.start, None, limit=_PAGE)
+                first.append((sub, read))
+            await self._send_points([(s.id, r.points) for s, r in first if self._active(s)])
+            for sub, read in first:
+                sub.changes_after = last_seq = read.seq
+                paging = not sub.info.request_latest_index_count
+                while paging and read.more and self._active(sub):
+                    after = read.points.indexes[-1].item()
+                    read = await channels.read_range(
+                        sub.channel.key, sub.start, None, limit=_PAGE, after=after
+                    )
+                    last_seq = read.seq
+                    await self._send_points([(sub.id, read.points)])
+                while sub.held:  # no await between the last check and setting seq
+                    held, sub.held = sub.held, []
+                    await self._send_events(held, backfilled=(sub, last_seq))
+                sub.seq = last_seq
+        except ProtocolError as e:  # the channel was deleted meanwhile
+            await self._stop(subs, f"cannot read the channel: {e.message}")
+        except SessionError:
+            return
+
+    def _active(self, sub: _Subscription) -> bool:
+        return self.subscriptions.get(sub.channel.key) is sub
+
+    async def _send_events(
+        self,
+        events: Sequence[ChannelEvent],
+        backfilled: tuple[_Subscription, int] | None = None,
+    ) -> None:
+        """Send feed events as ChannelData (appends coalesced), RangeReplaced, ChannelsTruncated.
+        ``backfilled``: the events were held for that subscription while it read up to that
+        seq."""
+        appends: list[tuple[int, Points]] = []
+        for event in events:
+            if backfilled is not None:
+                sub, seq = backfilled
+            else:
+                found = self.subscriptions.get(event.key)
+                if found is None:
+                    continue
+                sub, seq = found, found.seq if found.seq is not None else -1
+                if found.seq is None:
+                    self._hold(found, event)
+                    continue
+            if isinstance(event, Appended):
+                if event.seq > seq:
+                    appends.append((sub.id, event.points))
+                continue
+            if event.seq <= sub.changes_after or not sub.info.data_changes:
+                continue
+            await self._send_points(appends)
+            appends = []
+            if isinstance(event, Replaced):
+                await self._send_replaced(sub, event)
+            elif isinstance(event, Truncated):
+                await self.session.send(
+                    msg.ChannelsTruncated(
+                        channels=[
+                            wire.TruncateInfo(
+                                channel_id=sub.id, new_end_index=index_value(event.new_end)
+                            )
+                        ],
+                        change_time=event.time,
+                    )
+                )
+        await self._send_points(appends)
+
+    def _hold(self, sub: _Subscription, event: ChannelEvent) -> None:
+        sub.held.append(event)
+        held = sum(len(e.points) for e in sub.held if isinstance(e, Appended | Replaced))
+        if held > self.limits.max_pending:
+            reason = (
+                f"more than {self.limits.max_pending} points arrived while the subscription "
+                "read its start: the customer does not read fast enough"
+            )
+            self.session.start_task(self._stop([sub], reason), name="etp-channel-stop")
+
+    async def _send_points(self, parts: list[tuple[int, Points]]) -> None:
+        for items in item_arrays(parts, self.limits.message_budget(self.session)):
+            await self.session.send(msg.ChannelData(data=items))
+
+    async def _send_replaced(self, sub: _Subscription, event: Replaced) -> None:
+        d = sub.channel.info.definition
+        interval = wire.IndexInterval(
+            start_index=index_value(event.start),
+            end_index=index_value(event.end),
+            uom=d.index_uom,
+            depth_datum=d.depth_datum,
+        )
+        chunks = item_arrays([(sub.id, event.points)], self.limits.message_budget(self.session))
+        parts = [
+            msg.RangeReplaced(
+                change_time=event.time, channel_ids=[sub.id], changed_interval=interval, data=data
+            )
+            for data in chunks or [[]]
+        ]
+        await self.session.send(parts[0], *parts[1:])
+
+    # --- ending --------------------------------------------------------------------------------
+
+    def _end(self, subs: list[_Subscription]) -> dict[str, int]:
+        """Forget ``subs`` (those still active); their ids by key, for SubscriptionsStopped."""
+        ids: dict[str, int] = {}
+        for sub in subs:
+            if self._active(sub):
+                del self.subscriptions[sub.channel.key]
+                sub.held.clear()
+                if self._feed is not None:
+                    self._feed.remove([sub.channel.key])
+                ids[str(sub.id)] = sub.id
+        if not self.subscriptions:
+            self._stop_feed()
+        return ids
+
+    async def _stop(self, subs: list[_Subscription], reason: str) -> None:
+        """End ``subs`` and tell the customer why (unsolicited SubscriptionsStopped)."""
+        ids = self._end(subs)
+        if ids:
+            self.session.log.warning("stopping %d channel subscription(s): %s", len(ids), reason)
+            try:
+                await self.session.send(msg.SubscriptionsStopped(reason=reason, channel_ids=ids))
+            except SessionError:
+                return
+
+    async def _stop_all(self, reason: str) -> None:
+        await self._stop(list(self.subscriptions.values()), reason)
+
+    # --- history -------------------------------------------------------------------------------
+
+    async def _get_ranges(self, request: msg.GetRanges) -> Reply:
+        wanted: list[tuple[SessionChannel, IndexValue | None, IndexValue | None]] = []
+        for n, info in enumerate(request.channel_ranges):
+            if info.secondary_intervals:
+                raise ProtocolError(
+                    ErrorCode.ENOTSUPPORTED,
+                    "secondary index intervals are not supported (SupportsSecondaryIndexFiltering"
+                    " is false)",
+                )
+            interval = info.interval
+            for channel_id in info.channel_ids:
+                channel = self.channels.get(channel_id)
+                if not can_read(self.session.identity, channel.dataspace):
+                    raise denied("read", channel.dataspace)
+                where = f"channelRanges[{n}] (channel id {channel_id})"
+                start = index_bound(channel, interval.start_index, interval.uom, where)
+                end = index_bound(channel, interval.end_index, interval.uom, where)
+                wanted.append((channel, start, end))
+        count = len({channel.id for channel, _, _ in wanted})
+        if count > self.limits.max_range_channels:
+            raise ProtocolError(
+                ErrorCode.ELIMIT_EXCEEDED,
+                f"GetRanges names {count} channels, over MaxRangeChannelCount "
+                f"({self.limits.max_range_channels})",
+            )
+        limit = self.limits.max_range_items
+        remaining = limit
+        parts: list[tuple[int, Points]] = []
+        exceeded = False
+        for channel, start, end in wanted:
+            read = await self.backend.store.channels.read_range(
+                channel.key, start, end, limit=remaining
+            )
+            parts.append((channel.id, read.points))
+            remaining -= len(read.points)
+            if read.more:
+                exceeded = True
+                break
+        budget = self.limits.message_budget(self.session)
+        replies: list[Message] = [
+            msg.GetRangesResponse(data=items) for items in item_arrays(parts, budget)
+        ] or [msg.GetRangesResponse(data=[])]
+        if exceeded:
+            replies.append(
+                ProtocolException(
+                    error=wire.ErrorInfo(
+                        code=int(ErrorCode.ERESPONSECOUNT_EXCEEDED),
+                        message=f"more than {limit} points in the ranges asked, over "
+                        f"MaxRangeDataItemCount: the first {limit} were sent",
+                    )
+                )
+            )
+        return replies
+
+    async def _annotations(self, request: msg.GetChangeAnnotations) -> Reply:
+        changes: dict[str, wire.ChangeResponseInfo] = {}
+        errors: dict[str, ProtocolError] = {}
+        for key, info in request.channels.items():
+            try:
+                with keyed(key):
+                    entries = [self.channels.get(i) for i in info.channel_ids]
+                    for entry in entries:
+                        if not can_read(self.session.identity, entry.dataspace):
+                            raise denied("read", entry.dataspace)
+                    found = await self.backend.store.channels.change_annotations(
+                        [e.key for e in entries],
+                        info.since_change_time,
+                        latest_only=request.latest_only,
+                    )
+            except ProtocolError as e:
+                errors[key] = e
+                continue
+            by_key = {e.key: e for e in entries}
+            changes[key] = wire.ChangeResponseInfo(
+                response_timestamp=found.response_time,
+                changes={
+                    str(by_key[k].id): [
+                        wire.ChangeAnnotation(
+                            change_time=a.change_time,
+                            interval=wire.IndexInterval(
+                                start_index=index_value(a.start),
+                                end_index=index_value(a.end),
+                                uom=by_key[k].info.definition.index_uom,
+                            ),
+                        )
+                        for a in annotations
+                    ]
+                    for k, annotations in found.changes.items()
+                },
+            )
+        return MapResponse(
+            msg.GetChangeAnnotationsResponse(changes=changes) if changes else None, errors
+        )
+
+
+# --- customer role ------------------------------------------------------------------------------
+
+
+class ChannelReceiver(Protocol):
+    """What a customer-side subscription gets from :class:`ChannelSubscribeCustomer`."""
+
+    def on_data(self, data: Sequence[DataItem]) -> None:
+        """Points of its channels (a ChannelData, or the part of one that is its)."""
+
+    def on_message(self, message: Message) -> None:
+        """A RangeReplaced, ChannelsTruncated or SubscriptionsStopped naming its channels."""
+
+    def on_session_end(self) -> None:
+        """The session ended."""
+
+
+_CUSTOMERS: weakref.WeakKeyDictionary[SessionContext, ChannelSubscribeCustomer] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class ChannelSubscribeCustomer(ProtocolHandler):
+    """ChannelSubscribe (21) as the customer: the store's pushes, routed by channel id.
+
+    Never waits: receivers buffer (and drop, past their bound) on their own. A message about no
+    routed channel goes to the client's ``notifications()``.
+    """
+
+    PROTOCOL = 21
+    ROLE = "customer"
+
+    def __init__(self, session: SessionContext) -> None:
+        super().__init__(session)
+        self._routes: dict[int, ChannelReceiver] = {}
+        _CUSTOMERS[session] = self
+
+    @staticmethod
+    def of(session: SessionContext) -> ChannelSubscribeCustomer | None:
+        """The customer handler of ``session``, if protocol 21 was granted with one."""
+        return _CUSTOMERS.get(session)
+
+    def route(self, channel_ids: Sequence[int], receiver: ChannelReceiver) -> None:
+        """Send what concerns ``channel_ids`` to ``receiver`` (register before subscribing)."""
+        for channel_id in channel_ids:
+            self._routes[channel_id] = receiver
+
+    def unroute(self, receiver: ChannelReceiver) -> None:
+        """Forget ``receiver``."""
+        for channel_id in [i for i, r in self._routes.items() if r is receiver]:
+            del self._routes[channel_id]
+
+    async def handle(self, request: Request) -> Reply:
+        message = request.message
+        match message:
+            case msg.ChannelData(data=data):
+                taken = self._route_data(data)
+            case msg.RangeReplaced(channel_ids=ids):
+                taken = self._route_message(ids, message)
+            case msg.ChannelsTruncated(channels=channels):
+                taken = self._route_message([c.channel_id for c in channels], message)
+            case msg.SubscriptionsStopped(channel_ids=ids):
+                taken = self._route_message(list(ids.values()), message)
+            case _:
+                return await super().handle(request)
+        if not taken:
+            raise NotTaken
+        return None
+
+    def _route_data(self, data: Sequence[DataItem]) -> bool:
+        """Hand ``data`` to the receivers of its channels; False if none is routed."""
+        receivers = {id(r): r for r in self._routes.values()}
+        if not data or not receivers:
+            return False
+        if isinstance(data, DataItems):
+            ids = data.channel_ids
+            taken = False
+            for receiver in receivers.values():
+                mine = [i for i, r in self._routes.items() if r is receiver]
+                mask = np.isin(ids, mine)
+                if mask.all():
+                    receiver.on_data(data)
+                    return True
+                if mask.any():
+                    taken = True
+                    receiver.on_data(
+                        DataItems(
+                            ids[mask],
+                            data.indexes[mask],
+                            data.values[mask],
+                            None if data.nulls is None else data.nulls[mask],
+                        )
+                    )
+            return taken
+        by_receiver: dict[int, tuple[ChannelReceiver, list[DataItem]]] = {}
+        for item in data:
+            found = self._routes.get(item.channel_id)
+            if found is not None:
+                by_receiver.setdefault(id(found), (found, []))[1].append(item)
+        for receiver, items in by_receiver.values():
+            receiver.on_data(items)
+        return bool(by_receiver)
+
+    def _route_message(self, ids: Sequence[int], message: Message) -> bool:
+        done: set[int] = set()
+        for channel_id in ids:
+            receiver = self._routes.get(channel_id)
+            if receiver is not None and id(receiver) not in done:
+                done.add(id(receiver))
+                receiver.on_message(message)
+        return bool(done)
+
+    async def close(self) -> None:
+        for receiver in {id(r): r for r in self._routes.values()}.values():
+            receiver.on_session_end()
