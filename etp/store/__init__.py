@@ -47,8 +47,9 @@ Use from a protocol handler::
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
+from typing import TypeVar
 
 from etp.errors import StoreError
 from etp.store.channels import ChannelStore
@@ -100,6 +101,8 @@ __all__ = [
     "open_store",
 ]
 
+_T = TypeVar("_T")
+
 DEFAULT_CHANGE_RETENTION = 86_400.0
 """Seconds tombstones are kept: ETP's default (and minimum) ChangeRetentionPeriod."""
 DEFAULT_ACTIVE_TIMEOUT = 3_600.0
@@ -138,6 +141,19 @@ class Store(abc.ABC):
     async def get_objects(self, uris: Iterable[str]) -> dict[str, StoredObject]:
         """The stored objects for ``uris``, keyed by the URI as given; missing ones are absent
         (also when the URI names an object version other than the stored one)."""
+
+    @abc.abstractmethod
+    async def update_object(
+        self, uri: str, edit: Callable[[StoredObject | None], tuple[ObjectRecord | None, _T]]
+    ) -> _T:
+        """Read, change and write back one object in one transaction (a growing object's parts).
+
+        ``edit`` gets the stored object named by ``uri`` (None if absent) while no other writer,
+        of this process or another, can change it, and returns the record to put in its place
+        (None: write nothing) and a value handed back. It runs on a store thread and may run
+        again if the transaction is retried: it must only compute. What it raises is raised
+        here (nothing written); the put itself raises as :meth:`put_objects` does.
+        """
 
     @abc.abstractmethod
     async def delete_objects(

@@ -194,6 +194,11 @@ class SqlStore(Store):
         uris = list(uris)
         return await self._read(self._get, uris) if uris else {}
 
+    async def update_object(
+        self, uri: str, edit: Callable[[StoredObject | None], tuple[ObjectRecord | None, R]]
+    ) -> R:
+        return await self._write(self._update, uri, edit)
+
     async def delete_objects(
         self, uris: Iterable[str], *, prune_contained_objects: bool = False
     ) -> DeleteOutcome:
@@ -331,6 +336,25 @@ class SqlStore(Store):
         for uri, top in deleted.items():
             results[top].deleted.append(uri)
         return [results[r.uri].result(r.uri, r.uri not in before) for r in records], changes
+
+    def _update(
+        self,
+        tx: Tx,
+        now: int,
+        uri: str,
+        edit: Callable[[StoredObject | None], tuple[ObjectRecord | None, R]],
+    ) -> tuple[R, list[Change]]:
+        key, _ = object_key(uri)
+        tx.lock([key])
+        record, result = edit(self._get(tx, [key]).get(key))
+        if record is None:
+            return result, []
+        if record.uri != key:
+            raise ProtocolError(
+                ErrorCode.EINVALID_ARGUMENT, f"an edit of {key} returned {record.uri}", key=key
+            )
+        _, changes = self._put(tx, now, [record], False)
+        return result, changes
 
     def _require_dataspaces(self, tx: Tx, flat: Mapping[str, _Flat]) -> None:
         wanted = {f.record.dataspace: uri for uri, f in flat.items()}
