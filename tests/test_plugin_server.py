@@ -1,0 +1,280 @@
+"""witsml_etp_pytest.server and .simulation, through the plugin's etp_* fixtures."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import etp
+import witsml
+from etp.client import Client
+from etp.errors import ConnectionClosed, ErrorCode, ProtocolError, ProtocolErrors
+from etp.protocols.store_backend import StoreLimits
+from etp.simulator import CURVES, TIME_CURVES
+from etp.store import Store
+from etp.sync import SyncClient
+from witsml.objects import Log, TimeIndexValue, Trajectory, Well, Wellbore
+from witsml_etp_pytest.objects import SAMPLE_ROWS, LogFactory, Samples
+from witsml_etp_pytest.server import EtpServer, StoreHandle
+from witsml_etp_pytest.simulation import Simulation
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
+START = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
+
+
+def counts(store: StoreHandle, uri: str) -> dict[str, int]:
+    """Points stored per channel mnemonic of a Log or ChannelSet."""
+
+    async def read(s: Store) -> dict[str, int]:
+        opened = await s.channels.open([uri])
+        return {info.definition.mnemonic: info.count for info in opened.found[uri]}
+
+    return store.run(read)
+
+
+# -- the server and its clients --------------------------------------------------------------
+
+
+def test_a_fresh_server_and_store_for_each_test(
+    etp_server: EtpServer, etp_store: StoreHandle, etp_sync_client: SyncClient, witsml_well: Well
+) -> None:
+    assert etp_server.url.startswith("ws://127.0.0.1:")
+    assert etp_server.token is None
+    assert etp_store.uris() == []
+    etp_sync_client.put_data_objects([witsml_well])
+    assert etp_store.uris() == [witsml_well.uri]
+    stored = etp_store.get(witsml_well.uri)
+    assert isinstance(stored, Well)
+    assert stored.citation.title == witsml_well.citation.title
+    assert etp_server.session_count == 1
+
+
+async def test_the_async_client_runs_on_the_tests_loop(
+    etp_client: Client, etp_store: StoreHandle, witsml_well: Well, witsml_wellbore: Wellbore
+) -> None:
+    etp_store.put(witsml_well)
+    await etp_client.put_data_objects([witsml_wellbore])
+    objects = await etp_client.get_data_objects([witsml_well.uri, witsml_wellbore.uri])
+    well = objects[witsml_well.uri]
+    assert isinstance(well, Well)
+    assert well.citation.title == witsml_well.citation.title
+    assert etp_store.get(witsml_wellbore.uri) is not None
+
+
+@pytest.mark.etp_server(samples=True)
+def test_samples_are_stored_with_the_logs_data(
+    etp_store: StoreHandle, etp_sync_client: SyncClient, witsml_samples: Samples
+) -> None:
+    well, wellbore, log, trajectory = witsml_samples
+    assert set(etp_store.uris("witsml20.Well", "witsml20.Wellbore", "witsml20.Trajectory")) == {
+        well.uri,
+        wellbore.uri,
+        trajectory.uri,
+    }
+    assert counts(etp_store, log.uri) == {c.mnemonic: SAMPLE_ROWS for c in CURVES}
+    got = etp_sync_client.get_data_objects([log.uri])[log.uri]
+    assert isinstance(got, Log)
+    bdep = got.channel_sets[0].channels[0]
+    assert bdep.end_index is not None  # rendered from the channel data
+    assert got.channel_sets[0].table().to_json() == log.channel_sets[0].table().to_json()
+
+
+@pytest.mark.etp_server(load=[EXAMPLES / "well.xml", (EXAMPLES / "wellbore.xml").read_bytes()])
+def test_load_stores_files_and_documents(etp_store: StoreHandle) -> None:
+    well, wellbore = etp_store.uris()
+    assert isinstance(etp_store.get(well), Well)
+    assert isinstance(etp_store.get(wellbore), Wellbore)
+
+
+@pytest.mark.etp_server(auth=True)
+def test_auth_wants_a_token_the_server_issued(etp_server: EtpServer, witsml_well: Well) -> None:
+    assert etp_server.token is not None
+    with pytest.raises(ConnectionClosed, match="HTTP 401"):
+        etp.connect_sync(etp_server.url)
+    with pytest.raises(ConnectionClosed, match="HTTP 401"):
+        etp.connect_sync(etp_server.url, token="not-a-token")
+    with etp_server.connect_sync() as client:
+        client.put_data_objects([witsml_well])
+    reader = etp_server.issue_token(subject="reader", write=())
+    with etp_server.connect_sync(token=reader) as client:
+        assert list(client.get_data_objects([witsml_well.uri])) == [witsml_well.uri]
+        with pytest.raises(ProtocolErrors) as refused:
+            client.delete_data_objects([witsml_well.uri])
+    [error] = refused.value.errors.values()
+    assert error.code == ErrorCode.EREQUEST_DENIED
+
+
+@pytest.mark.parametrize(
+    "etp_server",
+    [{"application_name": "rig-store", "limits": StoreLimits(max_response_count=2)}],
+    indirect=True,
+)
+def test_other_options_go_to_store_server(
+    etp_sync_client: SyncClient, etp_store: StoreHandle, witsml_samples: Samples
+) -> None:
+    assert etp_sync_client.negotiated.peer_application.startswith("rig-store")
+    etp_store.put(witsml_samples.well, witsml_samples.wellbore, witsml_samples.trajectory)
+    with pytest.raises(ProtocolErrors) as cut:
+        etp_sync_client.get_resources()
+    assert cut.value.error is not None
+    assert cut.value.error.code == ErrorCode.ERESPONSECOUNT_EXCEEDED
+
+
+@pytest.mark.etp_server(auth=True)
+@pytest.mark.parametrize("etp_server", [{"auth": False}], indirect=True)
+def test_an_indirect_parameter_overrides_the_marker(etp_server: EtpServer) -> None:
+    assert etp_server.token is None
+
+
+def test_tokens_need_auth(etp_server: EtpServer) -> None:
+    with pytest.raises(ValueError, match="does not check tokens"):
+        etp_server.issue_token()
+
+
+def test_closing_stops_serving_and_ends_the_thread(tmp_path: Path) -> None:
+    threads = threading.active_count()
+    server = EtpServer.start(tmp_path)
+    with server.connect_sync() as client:
+        client.ping()
+    server.close()
+    server.close()
+    with pytest.raises(ConnectionClosed, match="cannot open a WebSocket"):
+        etp.connect_sync(server.url)
+    assert threading.active_count() == threads
+
+
+def test_a_failed_start_ends_the_thread(tmp_path: Path) -> None:
+    threads = threading.active_count()
+    with pytest.raises(TypeError, match="no_such_option"):
+        EtpServer.start(tmp_path, no_such_option=1)
+    assert threading.active_count() == threads
+
+
+# -- the store handle ------------------------------------------------------------------------
+
+
+def test_put_validates_and_names_the_bad_document(
+    etp_store: StoreHandle, tmp_path: Path, witsml_well: Well
+) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<Well/>")
+    with pytest.raises(ProtocolError, match=r"bad\.xml") as refused:
+        etp_store.put(witsml_well, bad)
+    assert refused.value.code == ErrorCode.EINVALID_OBJECT
+    with pytest.raises(ProtocolError) as refused:
+        etp_store.put("<not-witsml/>")
+    assert refused.value.code == ErrorCode.EINVALID_OBJECT
+    assert etp_store.uris() == []  # nothing stored
+
+
+def test_put_into_a_dataspace_creates_it(
+    etp_store: StoreHandle, etp_sync_client: SyncClient, witsml_well: Well
+) -> None:
+    space = "eml:///dataspace('rig/7')"
+    [uri] = etp_store.put(witsml_well, dataspace=space)
+    assert uri == f"{space}/witsml20.Well({witsml_well.uuid})"
+    assert etp_store.put(witsml_well.model_copy(), dataspace=space) == [uri]
+    assert etp_store.uris(dataspace=space) == [uri]
+    assert etp_store.uris() == []
+    assert [d.uri for d in etp_sync_client.get_dataspaces()] == ["eml:///", space]
+
+
+def test_get_and_delete(etp_store: StoreHandle, witsml_samples: Samples) -> None:
+    well, wellbore, _, _ = witsml_samples
+    etp_store.put(well, wellbore)
+    assert etp_store.get_xml(well.uri) == witsml.to_xml(well)
+    with pytest.raises(ProtocolErrors) as refused:
+        etp_store.delete(well.uri)  # the wellbore holds a primary edge to it
+    assert refused.value.errors[well.uri].code == ErrorCode.ENOCASCADE_DELETE
+    assert etp_store.delete(wellbore.uri, well.uri) == [wellbore.uri, well.uri]
+    assert etp_store.get(well.uri) is None
+    assert etp_store.get_xml(well.uri) is None
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [{"index": "time", "rate_hz": 4}, {"direction": "decreasing", "nulls": 0.1}],
+    ids=["time", "decreasing"],
+)
+def test_append_stores_a_logs_data_as_channel_data(
+    etp_store: StoreHandle, witsml_log_factory: LogFactory, shape: dict[str, object]
+) -> None:
+    log = witsml_log_factory(50, channels=["ROP", "WOB"], **shape)  # type: ignore[arg-type]
+    etp_store.put(log)
+    assert etp_store.append(log) == 100
+    assert counts(etp_store, log.uri) == {"ROP": 50, "WOB": 50}
+    table = log.channel_sets[0].table()
+    channel = log.channel_sets[0].channels[0]
+
+    async def read(store: Store) -> list[object]:
+        opened = await store.channels.open([channel.uri])
+        [info] = opened.found[channel.uri]
+        return (await store.channels.read_range(info.key)).points.value_list()
+
+    values = etp_store.run(read)
+    expected = [
+        None if m else v for v, m in zip(table["ROP"].values, table["ROP"].mask, strict=True)
+    ]
+    assert values == expected
+    with pytest.raises(ProtocolError) as refused:
+        etp_store.append(log)  # the same indexes again do not append
+    assert refused.value.code == ErrorCode.EINVALID_APPEND
+
+
+def test_append_refuses_what_it_cannot_place(
+    etp_store: StoreHandle, witsml_log_factory: LogFactory
+) -> None:
+    log = witsml_log_factory(5, channels=["ROP"])
+    with pytest.raises(ProtocolErrors, match="append"):
+        etp_store.append(log)  # not stored
+    etp_store.put(log)
+    other = witsml_log_factory(5, channels=["WOB"])
+    with pytest.raises(ProtocolError, match=r"no stored channel \['WOB'\]"):
+        etp_store.append(log.uri, other.channel_sets[0].table())
+    with pytest.raises(ValueError, match="give the data"):
+        etp_store.append(log.uri)
+
+
+# -- the simulator ---------------------------------------------------------------------------
+
+
+@pytest.mark.etp_simulator(start_time=START, rate_hz=2)
+def test_the_simulator_stores_its_objects_then_its_data(
+    etp_simulator: Simulation, etp_store: StoreHandle, etp_sync_client: SyncClient
+) -> None:
+    well, wellbore, time_log, depth_log, _ = etp_simulator.objects
+    assert set(etp_store.uris("witsml20.Well", "witsml20.Wellbore", "witsml20.Log")) == {
+        well.uri,
+        wellbore.uri,
+        time_log.uri,
+        depth_log.uri,
+    }
+    assert set(counts(etp_store, time_log.uri).values()) == {0}
+    step = etp_simulator.advance(600)
+    assert len(step.time_log) == 1200
+    assert counts(etp_store, time_log.uri) == {c.mnemonic: 1200 for c in TIME_CURVES}
+    assert counts(etp_store, depth_log.uri) == {c.mnemonic: len(step.depth_log) for c in CURVES}
+    stored = etp_sync_client.get_data_objects([time_log.uri])[time_log.uri]
+    assert isinstance(stored, Log)
+    end = stored.channel_sets[0].channels[0].end_index
+    assert isinstance(end, TimeIndexValue)
+    assert end.time == START.replace(minute=9, second=59, microsecond=500_000)
+    assert etp_simulator.rig.time == step.end
+
+
+@pytest.mark.parametrize("witsml_seed", [1])
+def test_new_survey_stations_update_the_trajectory(
+    etp_simulator: Simulation, etp_store: StoreHandle
+) -> None:
+    uri = etp_simulator.objects.trajectory.uri
+    before = etp_store.get(uri)
+    assert isinstance(before, Trajectory)
+    step = etp_simulator.advance(2 * 3600)
+    assert step.stations
+    after = etp_store.get(uri)
+    assert isinstance(after, Trajectory)
+    assert len(after.stations) == len(before.stations) + len(step.stations)
+    assert after.stations[-1].md == step.stations[-1].md
