@@ -22,7 +22,8 @@
   server refused the request as a whole; :class:`~etp.errors.RequestTimeout` after the
   ResponseTimeoutPeriod; :class:`~etp.errors.ConnectionClosed` if the connection is lost.
 * Requested protocols default to the store protocols a WITSML customer uses (Discovery, Store,
-  StoreNotification, ChannelSubscribe, ChannelDataLoad, Dataspace, SupportedTypes); the server
+  StoreNotification, GrowingObject and GrowingObjectNotification, ChannelSubscribe,
+  ChannelDataLoad, Dataspace, SupportedTypes); the server
   grants a subset (``client.negotiated``). Customer-role handlers (see :mod:`etp.protocols`)
   passed as ``handlers`` get the server's notifications of their protocol and add it to the
   request; the rest go to :meth:`Client.notifications`, which must then be read.
@@ -48,6 +49,7 @@ from etp.capabilities import (
     supported_protocol,
 )
 from etp.client_channels import ChannelClient
+from etp.client_growing import GrowingObjectClient
 from etp.client_store import StoreClient
 from etp.errors import ConnectionClosed, SessionError
 from etp.messages.base import Message
@@ -58,6 +60,7 @@ from etp.protocols.channel_data_load import ChannelDataLoadCustomer
 from etp.protocols.channel_streaming import ChannelStreamingConsumer
 from etp.protocols.channel_subscribe import ChannelSubscribeCustomer
 from etp.protocols.core import Endpoint
+from etp.protocols.growing_object_notification import GrowingObjectNotificationCustomer
 from etp.protocols.store_notification import StoreNotificationCustomer
 from etp.session import Response, Session, Side
 from etp.transport import GRACE, Connection
@@ -71,6 +74,7 @@ DEFAULT_PROTOCOLS: tuple[tuple[int, str], ...] = (
     (3, "store"),
     (4, "store"),
     (5, "store"),
+    (6, "store"),
     (21, "store"),
     (22, "store"),
     (24, "store"),
@@ -80,10 +84,12 @@ DEFAULT_PROTOCOLS: tuple[tuple[int, str], ...] = (
 DEFAULT_DATA_OBJECTS = ("witsml20.*", "eml21.*")
 
 
-class Client(StoreClient, ChannelClient):
+class Client(StoreClient, ChannelClient, GrowingObjectClient):
     """An open ETP session with a server (made by :func:`connect`); the store protocols'
     methods (``get_resources``, ``get_data_objects``...) come from :class:`StoreClient`, the
-    channel protocols' (``channels``, ``subscribe``, ``load``...) from :class:`ChannelClient`."""
+    channel protocols' (``channels``, ``subscribe``, ``load``...) from :class:`ChannelClient`,
+    the growing object protocols' (``put_parts``, ``get_parts_by_range``...) from
+    :class:`~etp.client_growing.GrowingObjectClient`."""
 
     def __init__(
         self,
@@ -306,10 +312,12 @@ async def _open(
 
 
 def _default_handlers() -> HandlerRegistry:
-    """The customer-role handlers a client has unless given others: StoreNotification's, the
-    channel protocols' (ChannelSubscribe, ChannelDataLoad, and ChannelStreaming as consumer)."""
+    """The customer-role handlers a client has unless given others: StoreNotification's,
+    GrowingObjectNotification's, the channel protocols' (ChannelSubscribe, ChannelDataLoad, and
+    ChannelStreaming as consumer)."""
     registry = HandlerRegistry()
     registry.register(StoreNotificationCustomer)
+    registry.register(GrowingObjectNotificationCustomer)
     registry.register(ChannelSubscribeCustomer)
     registry.register(ChannelDataLoadCustomer)
     registry.register(ChannelStreamingConsumer)

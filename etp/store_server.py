@@ -12,9 +12,10 @@
         await stop.wait()
     await store.close()
 
-The server offers, as the store, Discovery (3), Store (4), StoreNotification (5), Dataspace (24)
-and SupportedTypes (25), and for channel data ChannelSubscribe (21), ChannelDataLoad (22) and,
-as the producer, ChannelStreaming (1) (see their modules in :mod:`etp.protocols`), advertises the
+The server offers, as the store, Discovery (3), Store (4), StoreNotification (5), GrowingObject
+(6) and GrowingObjectNotification (7) for Trajectory stations, Dataspace (24) and SupportedTypes
+(25), and for channel data ChannelSubscribe (21), ChannelDataLoad (22) and, as the producer,
+ChannelStreaming (1) (see their modules in :mod:`etp.protocols`), advertises the
 :class:`~etp.protocols.store_backend.StoreLimits` and
 :class:`~etp.protocols.channel_backend.ChannelLimits` as protocol capabilities, and negotiates the
 data object types it accepts (WITSML 2.0 and 2.1 and their Energistics common objects), each
@@ -40,6 +41,8 @@ from etp.protocols.channel_streaming import ChannelStreamingProducer
 from etp.protocols.channel_subscribe import ChannelSubscribeHandler
 from etp.protocols.dataspace import DataspaceHandler
 from etp.protocols.discovery import DiscoveryHandler
+from etp.protocols.growing_object import GrowingObjectHandler
+from etp.protocols.growing_object_notification import GrowingObjectNotificationHandler
 from etp.protocols.store import StoreHandler, object_record
 from etp.protocols.store_backend import DEFAULT_DATA_OBJECTS, StoreBackend, StoreLimits
 from etp.protocols.store_notification import StoreNotificationHandler
@@ -55,6 +58,8 @@ HANDLERS: tuple[type[ProtocolHandler], ...] = (
     DiscoveryHandler,
     StoreHandler,
     StoreNotificationHandler,
+    GrowingObjectHandler,
+    GrowingObjectNotificationHandler,
     DataspaceHandler,
     SupportedTypesHandler,
 )

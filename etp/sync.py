@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from etp.capabilities import Negotiated
 from etp.client import Client, connect
 from etp.client_channels import SyncChannelClient
+from etp.client_growing import SyncGrowingObjectClient
 from etp.client_store import SyncStoreClient
 from etp.errors import RequestTimeout
 from etp.messages.base import Message
@@ -68,10 +69,11 @@ class _LoopThread:
         self.loop.close()
 
 
-class SyncClient(SyncStoreClient, SyncChannelClient):
-    """A blocking twin of :class:`~etp.client.Client` (made by :func:`connect_sync`), the store
-    and channel protocols' methods included (:class:`~etp.client_store.SyncStoreClient`,
-    :class:`~etp.client_channels.SyncChannelClient`)."""
+class SyncClient(SyncStoreClient, SyncChannelClient, SyncGrowingObjectClient):
+    """A blocking twin of :class:`~etp.client.Client` (made by :func:`connect_sync`), the store,
+    channel and growing object protocols' methods included
+    (:class:`~etp.client_store.SyncStoreClient`, :class:`~etp.client_channels.SyncChannelClient`,
+    :class:`~etp.client_growing.SyncGrowingObjectClient`)."""
 
     def __init__(self, client: Client, runner: _LoopThread) -> None:
         self._client = client
