@@ -1,0 +1,673 @@
+"""The channel handlers on the wire: ChannelSubscribe (21), ChannelDataLoad (22) as the store and
+ChannelStreaming (1) as the producer, through our client's generic ``request``/``send`` so that
+every answer part, code and key is visible (what the client's channel API does not route goes
+to ``notifications()``). Backpressure and PostgreSQL are in test_channel_protocols_feeds.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import etp
+from etp.capabilities import EndpointCapabilities
+from etp.client import DEFAULT_PROTOCOLS, Client
+from etp.errors import ErrorCode, ProtocolError
+from etp.messages import channel_data_load as load
+from etp.messages import channel_streaming as streaming
+from etp.messages import channel_subscribe as sub
+from etp.messages.base import Message
+from etp.messages.data_items import DataItems
+from etp.messages.datatypes import (
+    ActiveStatusKind,
+    ChannelChangeRequestInfo,
+    ChannelDataKind,
+    ChannelIndexKind,
+    ChannelRangeInfo,
+    ChannelSubscribeInfo,
+    DataItem,
+    IndexInterval,
+    MessageFlags,
+    ProtocolCapabilityKind,
+    TruncateInfo,
+)
+from etp.protocols import HandlerRegistry
+from etp.protocols.channel_backend import ChannelLimits
+from etp.store.channels import DataKind
+from etp.store.records import ActiveStatus
+
+from .channel_protocols_helpers import (
+    T0,
+    TIME,
+    channel,
+    depths,
+    eventually,
+    feeds_watching,
+    put_log,
+    serving,
+    times,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+RAW = HandlerRegistry()  # no customer handlers: every push goes to notifications()
+STREAMING = [*DEFAULT_PROTOCOLS, (1, "producer")]
+
+
+async def pushed(client: Client, kind: type[Message]) -> Message:
+    """The next push of ``kind`` (others skipped), within 5 s."""
+    stream = client.notifications()
+    async with asyncio.timeout(5):
+        async for note in stream:
+            if isinstance(note.message, kind):
+                return note.message
+    raise AssertionError("the session ended")
+
+
+async def data_pushed(
+    client: Client, count: int, kind: type[Message] = sub.ChannelData
+) -> list[DataItem]:
+    """At least ``count`` pushed points (ChannelData of ``kind``)."""
+    items: list[DataItem] = []
+    while len(items) < count:
+        message = await pushed(client, kind)
+        items += list(message.data)  # type: ignore[attr-defined]
+    return items
+
+
+def points(items: Sequence[DataItem]) -> list[tuple[int, object, object]]:
+    return [(i.channel_id, i.indexes[0], i.value) for i in items]
+
+
+async def metadata(client: Client, *uris: str) -> dict[str, object]:
+    response = await client.request(sub.GetChannelMetadata(uris={u: u for u in uris}))
+    return response.map()
+
+
+async def ids_of(client: Client, *uris: str) -> list[int]:
+    found = await metadata(client, *uris)
+    return [found[u].id for u in uris]  # type: ignore[attr-defined]
+
+
+def subscribe_info(channel_id: int, **options: object) -> ChannelSubscribeInfo:
+    fields: dict[str, object] = {"start_index": None, "request_latest_index_count": None}
+    fields.update(options)
+    return ChannelSubscribeInfo(channel_id=channel_id, **fields)  # type: ignore[arg-type]
+
+
+# --- GetChannelMetadata ---------------------------------------------------------------------------
+
+
+async def test_metadata_of_channels_and_of_a_log(tmp_path: Path) -> None:
+    async with serving(tmp_path) as (server, store), etp.connect(server.url) as client:
+        granted = {p.protocol: p for p in client.negotiated.protocols}
+        assert (granted[21].role, granted[22].role) == ("store", "store")
+        assert granted[1].role == "producer"
+        caps = granted[21].protocol_capabilities
+        assert caps[ProtocolCapabilityKind.MAX_RANGE_DATA_ITEM_COUNT] == 1_000_000
+        log = await put_log(store, ["GR", "ROP"])
+        await store.channels.append({log.keys[0]: depths(100.0, 3)})
+        response = await client.request(
+            sub.GetChannelMetadata(uris={"c": log.channels[1], "log": log.uri})
+        )
+        found = response.map()
+        assert sorted(found) == ["c", "log/0", "log/1"]
+        assert found["log/1"].id == found["c"].id  # one id per channel in a session
+        gr = found["log/0"]
+        assert (gr.uri, gr.channel_name, gr.uom) == (log.channels[0], "GR", "gAPI")
+        assert gr.data_kind is ChannelDataKind.TYPE_DOUBLE
+        assert gr.status is ActiveStatusKind.ACTIVE
+        [index] = gr.indexes
+        assert index.index_kind is ChannelIndexKind.MEASURED_DEPTH
+        assert (index.uom, index.name) == ("m", "DEPTH")
+        assert (index.interval.start_index, index.interval.end_index) == (100.0, 101.0)
+        assert found["c"].indexes[0].interval.start_index is None  # no data yet
+
+
+async def test_metadata_refusals_per_key(tmp_path: Path) -> None:
+    async with serving(tmp_path) as (server, store), etp.connect(server.url) as client:
+        log = await put_log(store, ["GR"])
+        missing = f"eml:///witsml20.Channel({uuid.uuid4()})"
+        response = await client.request(
+            sub.GetChannelMetadata(
+                uris={
+                    "ok": log.channels[0],
+                    "missing": missing,
+                    "bad": "eml:///nope",
+                    "w": log.uri.replace("Log", "Well"),
+                }
+            )
+        )
+        assert list(response.map()) == ["ok"]
+        codes = {k: e.code for k, e in response.errors.items()}
+        assert codes == {
+            "missing": ErrorCode.ENOT_FOUND,
+            "bad": ErrorCode.EINVALID_URI,
+            "w": ErrorCode.EINVALID_ARGUMENT,
+        }
+        assert response.headers[-1].message_flags & MessageFlags.FIN
+
+
+# --- SubscribeChannels ----------------------------------------------------------------------------
+
+
+async def test_subscribe_latest_then_live_then_unsubscribe(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A", "B"])
+        await store.channels.append({log.keys[0]: depths(0.0, 10), log.keys[1]: depths(0.0, 10)})
+        a, b = await ids_of(client, *log.channels)
+        response = await client.request(
+            sub.SubscribeChannels(
+                channels={
+                    "a": subscribe_info(a, request_latest_index_count=3),
+                    "b": subscribe_info(b, request_latest_index_count=2),
+                }
+            )
+        )
+        assert response.message == sub.SubscribeChannelsResponse(success={"a": "", "b": ""})
+        first = await pushed(client, sub.ChannelData)  # both backfills in one message
+        assert isinstance(first, sub.ChannelData)
+        assert points(first.data) == [
+            (a, 3.5, 35.0), (a, 4.0, 40.0), (a, 4.5, 45.0), (b, 4.0, 40.0), (b, 4.5, 45.0)
+        ]  # fmt: skip
+        await store.channels.append({log.keys[0]: depths(5.0, 2)})
+        assert points(await data_pushed(client, 2)) == [(a, 5.0, 50.0), (a, 5.5, 55.0)]
+        response = await client.request(sub.UnsubscribeChannels(channel_ids={"x": a, "y": 999}))
+        assert response.message == sub.SubscriptionsStopped(
+            reason="unsubscribed by the customer", channel_ids={"x": a}
+        )
+        assert response.errors["y"].code == ErrorCode.EINVALID_CHANNELID
+        await store.channels.append({log.keys[0]: depths(6.0, 1), log.keys[1]: depths(5.0, 1)})
+        assert points(await data_pushed(client, 1)) == [(b, 5.0, 50.0)]  # b only
+
+
+async def test_subscribe_from_a_start_index_pages_through_history(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["T"], TIME)
+        key = log.keys[0]
+        await store.channels.append({key: times(T0, 250_000)})  # more than a page
+        [t] = await ids_of(client, log.channels[0])
+        start = T0 + 100_000 * 1_000_000
+        await client.request(
+            sub.SubscribeChannels(channels={"t": subscribe_info(t, start_index=start)})
+        )
+        more = asyncio.ensure_future(store.channels.append({key: times(T0 + 250_000_000_000, 5)}))
+        items = await data_pushed(client, 150_005)
+        await more
+        index = np.array([i.indexes[0] for i in items])
+        assert (index[0], len(index)) == (start, 150_005)
+        assert (np.diff(index) > 0).all()  # every point once, in order
+
+
+async def test_subscribe_from_now_gets_only_new_points(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A"])
+        await store.channels.append({log.keys[0]: depths(0.0, 5)})
+        [a] = await ids_of(client, log.channels[0])
+        await client.request(sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
+        await store.channels.append({log.keys[0]: depths(10.0, 1)})
+        assert points(await data_pushed(client, 1)) == [(a, 10.0, 100.0)]
+
+
+async def test_subscribe_refusals_per_key(tmp_path: Path) -> None:
+    limits = ChannelLimits(max_subscriptions=2)
+    async with (
+        serving(tmp_path, channel_limits=limits) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        caps = {p.protocol: p for p in client.negotiated.protocols}[21].protocol_capabilities
+        assert caps[ProtocolCapabilityKind.MAX_SUBSCRIPTION_SESSION_COUNT] == 2
+        log = await put_log(store, ["A", "B", "C"])
+        time_log = await put_log(store, ["T"], TIME)
+        a, b, c = await ids_of(client, *log.channels)
+        [t] = await ids_of(client, *time_log.channels)
+        await client.request(sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
+        response = await client.request(
+            sub.SubscribeChannels(
+                channels={
+                    "again": subscribe_info(a),
+                    "unknown": subscribe_info(12345),
+                    "kind": subscribe_info(t, start_index=1.5),  # a double for a time index
+                    "b": subscribe_info(b),
+                    "c": subscribe_info(c),  # a third: over the limit
+                }
+            )
+        )
+        assert response.map() == {"b": ""}
+        codes = {k: e.code for k, e in response.errors.items()}
+        assert codes == {
+            "again": ErrorCode.EINVALID_STATE,
+            "unknown": ErrorCode.EINVALID_CHANNELID,
+            "kind": ErrorCode.EINVALID_INDEXKIND,
+            "c": ErrorCode.ELIMIT_EXCEEDED,
+        }
+        await client.request(sub.UnsubscribeChannels(channel_ids={"a": a}))  # frees a place
+        response = await client.request(sub.SubscribeChannels(channels={"c": subscribe_info(c)}))
+        assert response.map() == {"c": ""}
+
+
+async def test_ids_are_per_session(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as one,
+        etp.connect(server.url, handlers=RAW) as two,
+    ):
+        log = await put_log(store, ["A", "B"])
+        assert await ids_of(one, log.channels[1]) == [1]
+        assert await ids_of(two, *log.channels) == [1, 2]
+        response = await one.request(sub.SubscribeChannels(channels={"x": subscribe_info(2)}))
+        assert response.errors["x"].code == ErrorCode.EINVALID_CHANNELID  # two's id, not one's
+
+
+async def test_replace_and_truncate_reach_subscribers_with_data_changes(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A", "B"])
+        key_a, key_b = log.keys
+        await store.channels.append({key_a: depths(0.0, 10), key_b: depths(0.0, 10)})
+        a, b = await ids_of(client, *log.channels)
+        await client.request(
+            sub.SubscribeChannels(
+                channels={"a": subscribe_info(a), "b": subscribe_info(b, data_changes=False)}
+            )
+        )
+        await store.channels.replace_range(
+            1.0, 2.0, {key_a: depths(1.25, 2), key_b: depths(1.0, 1)}
+        )
+        replaced = await pushed(client, sub.RangeReplaced)
+        assert isinstance(replaced, sub.RangeReplaced)
+        assert replaced.channel_ids == [a]  # b did not ask for changes
+        interval = replaced.changed_interval
+        assert (interval.start_index, interval.end_index, interval.uom) == (1.0, 2.0, "m")
+        assert points(replaced.data) == [(a, 1.25, 12.5), (a, 1.75, 17.5)]
+        await store.channels.truncate({key_a: 3.0})
+        truncated = await pushed(client, sub.ChannelsTruncated)
+        assert isinstance(truncated, sub.ChannelsTruncated)
+        assert truncated.channels == [TruncateInfo(channel_id=a, new_end_index=3.0)]
+
+
+# --- GetRanges and GetChangeAnnotations -----------------------------------------------------------
+
+
+def ranges(*infos: tuple[list[int], object, object, str]) -> sub.GetRanges:
+    return sub.GetRanges(
+        request_uuid=uuid.uuid4(),
+        channel_ranges=[
+            ChannelRangeInfo(
+                channel_ids=ids,
+                interval=IndexInterval(start_index=start, end_index=end, uom=uom),  # type: ignore[arg-type]
+            )
+            for ids, start, end, uom in infos
+        ],
+    )
+
+
+async def test_get_ranges_in_parts_within_the_message_size(tmp_path: Path) -> None:
+    capabilities = EndpointCapabilities(max_message_size=100_000, max_frame_size=100_000)
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW, capabilities=capabilities) as client,
+    ):
+        log = await put_log(store, ["A", "B"])
+        await store.channels.append(
+            {log.keys[0]: depths(0.0, 20_000), log.keys[1]: depths(0.0, 10)}
+        )
+        a, b = await ids_of(client, *log.channels)
+        response = await client.request(ranges(([a, b], 1.0, 5000.0, "m")))
+        assert len(response.messages) > 2  # multipart, each part within 100 kB
+        assert not any(h.message_flags & MessageFlags.FIN for h in response.headers[:-1])
+        assert response.headers[-1].message_flags & MessageFlags.FIN
+        items = response.items()
+        a_index = [i.indexes[0] for i in items if i.channel_id == a]
+        assert a_index == [1.0 + 0.5 * n for n in range(9999)]  # inclusive, to 5000.0
+        assert [i.indexes[0] for i in items if i.channel_id == b] == [
+            1.0 + 0.5 * n for n in range(8)
+        ]
+        # an interval in feet, either order
+        response = await client.request(ranges(([b], 3.28084, 0.0, "ft")))
+        assert [i.indexes[0] for i in response.items()] == [0.0, 0.5, 1.0]
+
+
+async def test_get_ranges_stops_at_max_range_data_item_count(tmp_path: Path) -> None:
+    limits = ChannelLimits(max_range_items=25, max_range_channels=2)
+    async with (
+        serving(tmp_path, channel_limits=limits) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A", "B", "C"])
+        for key in log.keys:
+            await store.channels.append({key: depths(0.0, 20)})
+        a, b, c = await ids_of(client, *log.channels)
+        response = await client.request(ranges(([a, b], None, None, "")))
+        assert len(response.items()) == 25  # 20 of a, 5 of b
+        assert response.error is not None
+        assert response.error.code == ErrorCode.ERESPONSECOUNT_EXCEEDED
+        with pytest.raises(ProtocolError) as caught:
+            await client.request(ranges(([a, b, c], None, None, "")))
+        assert caught.value.code == ErrorCode.ELIMIT_EXCEEDED
+
+
+async def test_get_ranges_refusals(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        depth_log = await put_log(store, ["D"])
+        time_log = await put_log(store, ["T"], TIME)
+        [d] = await ids_of(client, *depth_log.channels)
+        [t] = await ids_of(client, *time_log.channels)
+        for request, code in [
+            (ranges(([d, t], 0.0, 10.0, "m")), ErrorCode.EINVALID_INDEXKIND),  # mixed kinds
+            (ranges(([t], T0, T0 + 10, ""), ([d], T0, T0 + 10, "")), ErrorCode.EINVALID_INDEXKIND),
+            (ranges(([77], 0.0, 1.0, "m")), ErrorCode.EINVALID_CHANNELID),
+            (ranges(([d], 0.0, 1.0, "degC")), ErrorCode.EINVALID_ARGUMENT),  # not a length
+        ]:
+            with pytest.raises(ProtocolError) as caught:
+                await client.request(request)
+            assert caught.value.code == code, caught.value
+        await client.send(sub.CancelGetRanges(request_uuid=uuid.uuid4()))  # nothing to cancel
+        assert await client.ping() < 5
+
+
+async def test_change_annotations(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A"])
+        key = log.keys[0]
+        await store.channels.append({key: depths(0.0, 10)})
+        await store.channels.replace_range(1.0, 2.0, {key: depths(1.0, 1)})
+        [a] = await ids_of(client, log.channels[0])
+        since = T0 // 10  # 1975: before the retention period
+        response = await client.request(
+            sub.GetChangeAnnotations(
+                channels={
+                    "all": ChannelChangeRequestInfo(
+                        since_change_time=_now() - 60_000_000, channel_ids=[a]
+                    ),
+                    "old": ChannelChangeRequestInfo(since_change_time=since, channel_ids=[a]),
+                    "bad": ChannelChangeRequestInfo(since_change_time=_now(), channel_ids=[55]),
+                }
+            )
+        )
+        changes = response.map()["all"].changes[str(a)]
+        intervals = [(c.interval.start_index, c.interval.end_index) for c in changes]
+        assert {(1.0, 2.0), (0.0, 4.5)} <= set(intervals)
+        assert response.errors["old"].code == ErrorCode.ERETENTION_PERIOD_EXCEEDED
+        assert response.errors["bad"].code == ErrorCode.EINVALID_CHANNELID
+
+
+def _now() -> int:
+    import time
+
+    return int(time.time() * 1_000_000)
+
+
+# --- ChannelDataLoad ------------------------------------------------------------------------------
+
+
+async def opened_ids(client: Client, *uris: str) -> list[int]:
+    response = await client.request(load.OpenChannels(uris={u: u for u in uris}))
+    return [response.map()[u].metadata.id for u in uris]
+
+
+async def stored(store: object, key: int) -> list[tuple[object, object]]:
+    page = await store.channels.read_range(key)  # type: ignore[attr-defined]
+    return list(zip(page.points.indexes.tolist(), page.points.value_list(), strict=True))
+
+
+async def barrier(client: Client) -> None:
+    await client.request(load.OpenChannels(uris={}))
+
+
+async def test_load_refusal_messages_name_the_channel(tmp_path: Path) -> None:
+    from etp.protocols import ProtocolHandler
+
+    errors: dict[int, ProtocolError] = {}
+
+    class Collect(ProtocolHandler):
+        PROTOCOL = 22
+        ROLE = "customer"
+
+        def error_received(self, header: object, error: ProtocolError) -> None:
+            errors[header.correlation_id] = error  # type: ignore[attr-defined]
+
+    handlers = HandlerRegistry()
+    handlers.register(Collect)
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=handlers) as client,
+    ):
+        log = await put_log(store, ["A"])
+        time_log = await put_log(store, ["T"], TIME)
+        a, t = await opened_ids(client, log.channels[0], time_log.channels[0])
+        await client.send(load.ChannelData(data=DataItems([a] * 16, np.arange(16.0), np.ones(16))))
+        back = await client.send(
+            load.ChannelData(data=DataItems([a] * 16, np.arange(16.0), np.ones(16)))
+        )
+        kind = await client.send(
+            load.ChannelData(data=[DataItem(channel_id=t, indexes=[1.5], value=1.0)])
+        )
+        typed = await client.send(
+            load.ChannelData(data=[DataItem(channel_id=a, indexes=[99.0], value="x")])
+        )
+        unknown = await client.send(
+            load.ChannelData(data=[DataItem(channel_id=9, indexes=[99.0], value=1.0)])
+        )
+        fine = await client.send(
+            load.ChannelData(data=[DataItem(channel_id=a, indexes=[100.0], value=7.0)])
+        )
+        await barrier(client)
+        assert {i: e.code for i, e in errors.items()} == {
+            back: ErrorCode.EINVALID_APPEND,
+            kind: ErrorCode.EINVALID_INDEXKIND,
+            typed: ErrorCode.EINVALID_ARGUMENT,
+            unknown: ErrorCode.EINVALID_CHANNELID,
+        }
+        assert fine not in errors
+        assert f"channel id {a}" in errors[back].message
+        assert log.channels[0] in errors[back].message
+        assert "15.0" in errors[back].message  # the end it had to pass
+        assert (await stored(store, log.keys[0]))[-1] == (100.0, 7.0)
+
+
+async def test_load_needs_open_channels_and_write_access(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path, authenticated=True) as (server, store),
+        etp.connect(server.url, token="reader", handlers=RAW) as reader,
+        etp.connect(server.url, token="admin", handlers=RAW) as admin,
+    ):
+        log = await put_log(store, ["A"])
+        response = await reader.request(load.OpenChannels(uris={"a": log.channels[0]}))
+        assert response.errors["a"].code == ErrorCode.EREQUEST_DENIED
+        assert await metadata(reader, log.channels[0])  # reading is allowed
+        [a] = await ids_of(admin, log.channels[0])  # known to the session, but not open
+        truncate = TruncateInfo(channel_id=a, new_end_index=1.0)
+        response = await admin.request(load.TruncateChannels(channels={"a": truncate}))
+        assert response.errors["a"].code == ErrorCode.EINVALID_CHANNELID
+        assert "not open" in response.errors["a"].message
+
+
+async def test_replace_range_multipart_truncate_and_close(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A", "B"])
+        key_a, key_b = log.keys
+        await store.channels.append({key_a: depths(0.0, 10), key_b: depths(0.0, 10)})
+        a, b = await opened_ids(client, *log.channels)
+        interval = IndexInterval(start_index=1.0, end_index=3.0, uom="m")
+        first = load.ReplaceRange(
+            changed_interval=interval,
+            channel_ids=[a, b],
+            data=[DataItem(channel_id=a, indexes=[1.1], value=-1.0)],
+        )
+        second = load.ReplaceRange(
+            changed_interval=interval,
+            channel_ids=[a, b],
+            data=[DataItem(channel_id=a, indexes=[2.2], value=-2.0)],
+        )
+        response = await client.request(first, second)
+        assert isinstance(response.message, load.ReplaceRangeResponse)
+        assert [i for i, _ in await stored(store, key_a)] == [0.0, 0.5, 1.1, 2.2, 3.5, 4.0, 4.5]
+        assert [i for i, _ in await stored(store, key_b)] == [0.0, 0.5, 3.5, 4.0, 4.5]
+        response = await client.request(
+            load.TruncateChannels(
+                channels={
+                    "a": TruncateInfo(channel_id=a, new_end_index=2.2),
+                    "kind": TruncateInfo(channel_id=b, new_end_index=7),
+                }
+            )
+        )
+        assert set(response.map()) == {"a"}
+        assert response.errors["kind"].code == ErrorCode.EINVALID_INDEXKIND
+        assert [i for i, _ in await stored(store, key_a)][-1] == 2.2
+        response = await client.request(load.CloseChannels(id={"a": a, "z": 404}))
+        assert response.message == load.ChannelsClosed(reason="closed by the customer", id={"a": a})
+        assert response.errors["z"].code == ErrorCode.EINVALID_CHANNELID
+        info = (await store.channels.info([key_a]))[key_a]
+        assert info.status is ActiveStatus.INACTIVE
+
+
+async def test_a_producer_disconnecting_closes_its_channels_and_subscribers_go_on(
+    tmp_path: Path,
+) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as reader,
+    ):
+        log = await put_log(store, ["A"])
+        key = log.keys[0]
+        [a] = await ids_of(reader, log.channels[0])
+        await reader.request(sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
+        producer = await etp.connect(server.url, handlers=RAW)
+        [pa] = await opened_ids(producer, log.channels[0])
+        await producer.send(
+            load.ChannelData(data=[DataItem(channel_id=pa, indexes=[1.0], value=1.0)])
+        )
+        assert points(await data_pushed(reader, 1)) == [(a, 1.0, 1.0)]
+        assert (await store.channels.info([key]))[key].status is ActiveStatus.ACTIVE
+        await producer._conn.websocket.close()  # gone without CloseSession
+        await eventually(lambda: server.session_count == 1)
+        assert (await store.channels.info([key]))[key].status is ActiveStatus.INACTIVE
+        await store.channels.append({key: depths(2.0, 1)})
+        assert points(await data_pushed(reader, 1)) == [(a, 2.0, 20.0)]
+
+
+async def test_a_subscriber_disconnecting_releases_its_feed(tmp_path: Path) -> None:
+    async with serving(tmp_path) as (server, store):
+        log = await put_log(store, ["A", "B"])
+        client = await etp.connect(server.url, handlers=RAW)
+        ids = await ids_of(client, *log.channels)
+        await client.request(
+            sub.SubscribeChannels(channels={str(i): subscribe_info(i) for i in ids})
+        )
+        assert feeds_watching(store, log.keys) == set(log.keys)
+        await client._conn.websocket.close()
+        await eventually(lambda: server.session_count == 0)
+        await eventually(lambda: not feeds_watching(store, log.keys))
+
+
+async def test_strings_and_nulls_travel_as_generic_items(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        words = channel(data_kind=DataKind.TYPE_STRING, mnemonic="LITH")
+        await store.put_objects([words])
+        [w] = await opened_ids(client, words.uri)
+        await client.request(sub.SubscribeChannels(channels={"w": subscribe_info(w)}))
+        await client.send(load.ChannelData(data=[
+            DataItem(channel_id=w, indexes=[1.0], value="sand"),
+            DataItem(channel_id=w, indexes=[2.0], value=None),
+            DataItem(channel_id=w, indexes=[3.0], value="shale"),
+        ]))  # fmt: skip
+        got = await data_pushed(client, 3)
+        assert [(i.indexes[0], i.value) for i in got] == [
+            (1.0, "sand"),
+            (2.0, None),
+            (3.0, "shale"),
+        ]
+
+
+# --- ChannelStreaming -----------------------------------------------------------------------------
+
+
+async def test_streaming_metadata_data_truncate_stop(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW, protocols=STREAMING) as client,
+    ):
+        log = await put_log(store, ["A", "B"])
+        await store.put_dataspaces({"eml:///dataspace('other')": {}})
+        other = await put_log(store, ["C"], dataspace="other")
+        response = await client.request(streaming.StartStreaming())
+        assert response.headers[0].correlation_id > 0  # answers StartStreaming
+        message = response.message
+        assert isinstance(message, streaming.ChannelMetadata)
+        streamed = {m.uri: m.id for m in message.channels}
+        assert set(streamed) == {*log.channels, *other.channels}
+        with pytest.raises(ProtocolError) as caught:
+            await client.request(streaming.StartStreaming())
+        assert caught.value.code == ErrorCode.EINVALID_STATE
+        await store.channels.append({log.keys[1]: depths(0.0, 3)})
+        got = await data_pushed(client, 3, streaming.ChannelData)
+        assert points(got) == [(streamed[log.channels[1]], d, d * 10) for d in (0.0, 0.5, 1.0)]
+        await store.channels.truncate({log.keys[1]: 0.5})
+        truncated = await pushed(client, streaming.TruncateChannels)
+        assert truncated == streaming.TruncateChannels(
+            channels=[TruncateInfo(channel_id=streamed[log.channels[1]], new_end_index=0.5)]
+        )
+        await client.send(streaming.StopStreaming())
+        await eventually(lambda: not feeds_watching(store, log.keys))
+        with pytest.raises(ProtocolError) as caught:  # not streaming any more
+            await client.request(streaming.StopStreaming())
+        assert caught.value.code == ErrorCode.EINVALID_STATE
+
+
+async def test_streaming_only_what_the_session_may_read(tmp_path: Path) -> None:
+    async with serving(tmp_path, authenticated=True) as (server, store):
+        await store.put_dataspaces({"eml:///dataspace('rig')": {}})
+        public = await put_log(store, ["A"])
+        private = await put_log(store, ["R"], dataspace="rig")
+        async with etp.connect(
+            server.url, token="reader", handlers=RAW, protocols=STREAMING
+        ) as reader:
+            message = (await reader.request(streaming.StartStreaming())).message
+            assert [m.uri for m in message.channels] == public.channels  # type: ignore[attr-defined]
+            [r] = [u for u in private.channels]
+            response = await reader.request(sub.GetChannelMetadata(uris={"r": r}))
+            assert response.errors["r"].code == ErrorCode.EREQUEST_DENIED
+
+
+async def test_streaming_a_configured_set(tmp_path: Path) -> None:
+    async with serving(tmp_path) as (_, store):
+        log = await put_log(store, ["A", "B"])
+        await put_log(store, ["C"])
+        from etp.store_server import store_server
+
+        server = store_server(store, authenticate=None, streamed_channels=[log.uri])
+        async with (
+            server.serving("127.0.0.1", 0),
+            etp.connect(server.url, handlers=RAW, protocols=STREAMING) as client,
+        ):
+            message = (await client.request(streaming.StartStreaming())).message
+            assert [m.uri for m in message.channels] == log.channels  # type: ignore[attr-defined]
