@@ -25,6 +25,7 @@ import pytest
 import etp
 import witsml
 from etp.client import Client
+from etp.client_channels import ChannelBatch
 from etp.client_store import Changed
 from etp.sync import SyncClient
 from witsml.objects import Log, Well, Wellbore
@@ -66,6 +67,14 @@ async def register_wellbores(
         async for event in events:
             if isinstance(event, Changed) and isinstance(event.object, Wellbore):
                 await registry.put(event.object.citation.title)
+
+
+async def track_hole_depth(client: Client, log_uri: str, depths: asyncio.Queue[float]) -> None:
+    """A live service: the hole depth of a rig's depth log, at each new batch of data."""
+    async with client.subscribe([log_uri], latest=1) as batches:
+        async for batch in batches:
+            if isinstance(batch, ChannelBatch) and len(batch):
+                await depths.put(float(batch.index.max()))
 
 
 def bit_depth_tile(client: SyncClient, log_uri: str) -> float | None:
@@ -151,3 +160,22 @@ def test_the_tile_follows_the_rig(etp_simulator: Simulation, etp_sync_client: Sy
     step = etp_simulator.advance(2 * 3600)  # two hours of drilling, stored as channel data
     assert bit_depth_tile(etp_sync_client, depth_log.uri) == step.depth_log.index[-1]
     assert step.depth_log.index[-1] == pytest.approx(etp_simulator.rig.hole_depth, abs=0.1)
+
+
+@pytest.mark.asyncio
+async def test_the_live_depth_follows_the_rig(
+    etp_client: Client, etp_simulator: Simulation
+) -> None:
+    depths: asyncio.Queue[float] = asyncio.Queue()
+    log = etp_simulator.objects.depth_log
+    service = asyncio.create_task(track_hole_depth(etp_client, log.uri, depths))
+    # advance() blocks until the store has the data: run it in a thread so that this loop
+    # keeps serving the service meanwhile
+    step = await asyncio.to_thread(etp_simulator.advance, 3600)
+    drilled = float(step.depth_log.index[-1])
+    async with asyncio.timeout(5):
+        while await depths.get() != drilled:
+            pass
+    service.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await service

@@ -39,7 +39,7 @@ def test_the_example_runs_in_a_project_with_strict_asyncio(pytester: pytest.Pyte
     )
     pytester.makepyfile(test_with_fixtures=EXAMPLE.read_text())
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=10)
+    result.assert_outcomes(passed=11)
 
 
 def test_without_pytest_asyncio_sync_fixtures_work_and_etp_client_says_why_not(

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import etp
@@ -278,3 +279,45 @@ def test_new_survey_stations_update_the_trajectory(
     assert isinstance(after, Trajectory)
     assert len(after.stations) == len(before.stations) + len(step.stations)
     assert after.stations[-1].md == step.stations[-1].md
+
+
+@pytest.mark.etp_simulator(start_time=START)
+def test_channel_subscribers_get_every_point_the_rig_sends(
+    etp_simulator: Simulation, etp_sync_client: SyncClient
+) -> None:
+    log = etp_simulator.objects.time_log
+    with etp_sync_client.subscribe([log.uri], timeout=5) as batches:  # subscribed: from now on
+        step = etp_simulator.advance(120)
+        got: dict[str, list[float]] = {}
+        for batch in batches:
+            for points in batch.by_channel().values():
+                values = points.values.astype(float)
+                if points.nulls is not None:
+                    values[points.nulls] = np.nan
+                got.setdefault(points.channel.mnemonic, []).extend(values.tolist())
+            if sum(map(len, got.values())) == len(step.time_log) * len(TIME_CURVES):
+                break
+    sent = step.time_log.table()
+    for column in sent:
+        expected = np.where(column.mask, np.nan, column.values)
+        assert np.array_equal(got[column.mnemonic], expected, equal_nan=True), column.mnemonic
+
+
+def test_closing_the_simulation_closes_its_channels(
+    etp_simulator: Simulation, etp_store: StoreHandle, etp_server: EtpServer
+) -> None:
+    etp_simulator.advance(60)
+    log = etp_simulator.objects.time_log
+    assert etp_server.session_count == 1  # the rig's own session
+
+    def statuses() -> set[str]:
+        async def read(s: Store) -> set[str]:
+            opened = await s.channels.open([log.uri])
+            return {str(info.status) for info in opened.found[log.uri]}
+
+        return etp_store.run(read)
+
+    assert statuses() == {"Active"}
+    etp_simulator.close()
+    etp_simulator.close()
+    assert statuses() == {"Inactive"}
