@@ -358,13 +358,19 @@ class GrowingObjectClient:
 
     async def put_parts(self, uri: str, stations: Iterable[StationDocument]) -> list[str]:
         """Insert the stations into the Trajectory ``uri``, or replace those with the same uid;
-        returns the uids stored. Sent in as few PutParts as the message size allows."""
+        returns the uids stored. Sent in as few PutParts as the message size allows (each one
+        transaction); a station refused, alone or with its whole request, is named in the
+        ProtocolErrors raised (``results``: the uids stored)."""
         parts = [_part(s) for s in stations]
         room = self.negotiated.capabilities.max_message_size - OVERHEAD - len(uri)
         stored: list[str] = []
         errors: dict[str, ProtocolError] = {}
         for batch in _batches(parts, room):
-            response = await self.request(go_msg.PutParts(uri=uri, parts=batch))
+            try:
+                response = await self.request(go_msg.PutParts(uri=uri, parts=batch))
+            except ProtocolError as e:  # refused as a whole: each of its stations failed
+                errors.update(dict.fromkeys(batch, e))
+                continue
             stored += response.map()
             errors.update(response.errors)
             if response.error is not None:
