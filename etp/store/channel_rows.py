@@ -216,26 +216,24 @@ def scan(
     (``backwards``: in reverse channel order), until at least ``want`` points (None: all)."""
     if low > high:
         return []
-    floor = None
-    if low > KEY_MIN:  # the block that may hold ``low`` starts at or below it
-        floor = tx.rows(
-            "SELECT MAX(lo_key) FROM channel_data WHERE channel_id = ? AND lo_key <= ?",
-            (key, low),
-        )[0][0]
-    floor = low if floor is None else floor
     ascending = (definition.direction is IndexDirection.INCREASING) != backwards
     lo_value = None if low == KEY_MIN else blocks.value_of(low, definition.is_time)
     hi_value = None if high == KEY_MAX else blocks.value_of(high, definition.is_time)
     parts: list[Points] = []
     got = 0
-    bottom, top = floor, high
+    # from the block that may hold ``low`` (it starts at or below it), in the same query
+    start = (
+        "COALESCE((SELECT MAX(lo_key) FROM channel_data WHERE channel_id = ? AND lo_key <= ?), ?)"
+    )
+    start_args: tuple[int, ...] = (key, low, low)
+    top = high
     batch = _READ_BATCH if want is None else 2  # a few points: fetch few blocks first
     while True:
         rows = tx.rows(
             "SELECT lo_key, point_count, indexes, vals, nulls FROM channel_data "
-            "WHERE channel_id = ? AND lo_key >= ? AND lo_key <= ? "
+            f"WHERE channel_id = ? AND lo_key >= {start} AND lo_key <= ? "
             f"ORDER BY lo_key {'ASC' if ascending else 'DESC'} LIMIT {batch}",
-            (key, bottom, top),
+            (key, *start_args, top),
         )
         for _, count, indexes, values, nulls in rows:
             points = blocks.decode_block(definition, count, indexes, values, nulls)
@@ -247,7 +245,7 @@ def scan(
             return parts
         batch = min(batch * 4, _READ_BATCH)
         if ascending:
-            bottom = rows[-1][0] + 1
+            start, start_args = "?", (rows[-1][0] + 1,)
         else:
             top = rows[-1][0] - 1
 
