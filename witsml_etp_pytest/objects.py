@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
@@ -72,13 +72,12 @@ def samples(seed: int = 0, *, fresh_uuids: bool = True) -> Samples:
     """A well, its wellbore, a depth log of :data:`SAMPLE_ROWS` rows with all 24 drilling
     channels, and the survey (trajectory) of the hole drilled so far. New objects on every call.
     """
-    rig = _rig_objects(seed)
-    log = _log(seed, SAMPLE_ROWS, None, "depth", "increasing", None, 1.0)
+    well, wellbore, log, trajectory = _samples(seed)
     found = Samples(
-        rig.well.model_copy(deep=True),
-        rig.wellbore.model_copy(deep=True),
-        log,
-        rig.trajectory.model_copy(deep=True),
+        well.model_copy(deep=True),
+        wellbore.model_copy(deep=True),
+        log.model_copy(deep=True),
+        trajectory.model_copy(deep=True),
     )
     if fresh_uuids:
         _rename(found, lambda _: str(uuid.uuid4()))
@@ -134,6 +133,14 @@ class LogFactory:
 
 
 # --- the simulator's objects and data --------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _samples(seed: int) -> Samples:
+    """The sample set of ``seed`` with the simulator's uuids (never handed out: copied)."""
+    rig = _rig_objects(seed)
+    log = _log(seed, SAMPLE_ROWS, None, "depth", "increasing", None, 1.0)
+    return Samples(rig.well, rig.wellbore, log, rig.trajectory)
 
 
 @functools.lru_cache(maxsize=8)
@@ -279,12 +286,9 @@ def _point_at(log: Log, wellbore: Wellbore) -> None:
 def _rename(objects: Sequence[AbstractObject], new_uuid: Callable[[str], str]) -> None:
     """Give ``objects`` and every object they contain the uuid ``new_uuid(old)``, and make every
     reference among them follow (its uuid and URI)."""
-    renamed = {
-        model.uuid: new_uuid(model.uuid)
-        for model in _models(objects)
-        if isinstance(model, AbstractObject)
-    }
-    for model in _models(objects):
+    models = _models(objects)
+    renamed = {m.uuid: new_uuid(m.uuid) for m in models if isinstance(m, AbstractObject)}
+    for model in models:
         if isinstance(model, AbstractObject):
             model.uuid = renamed.get(model.uuid, model.uuid)  # a shared model comes twice
         elif isinstance(model, DataObjectReference) and model.uuid in renamed:
@@ -294,12 +298,15 @@ def _rename(objects: Sequence[AbstractObject], new_uuid: Callable[[str], str]) -
             model.uuid = new
 
 
-def _models(value: Any) -> Iterator[XmlModel]:
-    """Every model in ``value`` (a model, or a list of them), parents before their fields."""
-    if isinstance(value, XmlModel):
-        yield value
-        for name in type(value).model_fields:
-            yield from _models(getattr(value, name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _models(item)
+def _models(roots: Sequence[XmlModel]) -> list[XmlModel]:
+    """Every model in ``roots`` and their fields, at any depth."""
+    found: list[XmlModel] = []
+    stack: list[Any] = list(roots)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, XmlModel):
+            found.append(value)
+            stack.extend(v for v in value.__dict__.values() if isinstance(v, XmlModel | list))
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
