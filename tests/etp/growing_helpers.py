@@ -10,7 +10,10 @@ from witsml.objects import DepthCoord, TrajStationType
 
 from .store_protocols_helpers import TRAJECTORY, WELLBORE, example
 
-__all__ = ["TRAJECTORY", "WELLBORE", "header", "mds", "station", "stored"]
+__all__ = ["TRAJECTORY", "TRAJECTORY_UUID", "WELLBORE", "header", "mds", "station", "stored"]
+
+TRAJECTORY_UUID = "6f2e1b9a-4c1d-4e0f-9a3b-2d8c5e7f1a03"
+"""The uuid of the example Trajectory (URI :data:`TRAJECTORY`)."""
 
 
 def station(uid: str, md: float, uom: str = "m", datum: str = "RKB") -> TrajectoryStation:
