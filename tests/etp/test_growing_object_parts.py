@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import witsml
@@ -62,6 +62,7 @@ def test_stations_stay_sorted_with_their_extent(ops: list[tuple], cut: float) ->
     else:
         assert (trajectory.md_mn, trajectory.md_mx) == (None, None)
     doc = TrajectoryDocument(xml, TRAJECTORY)
+    assume(all(abs(md - cut) > 1e-6 for md in model.values()))  # bounds have a conversion slack
     below = [s.uid for s in doc.select(DepthRange(None, cut, "m"))]
     assert below == [uid for uid in expected if model[uid] <= cut]
 
