@@ -18,8 +18,10 @@ EDATAOBJECTTYPE_NOTSUPPORTED for the growing types whose parts this store does n
   ``part_TrajectoryStation``; per key: EINVALID_OBJECT (not readable, invalid, uid not the
   station's, Md not a number or from another datum), EMAXSIZE_EXCEEDED, EINVALID_ARGUMENT (a uid
   put by another key too). DeleteParts: per uid, ENOT_FOUND. ReplacePartsByRange (a multipart
-  request) deletes the stations in the interval and puts the given ones, which must lie in it;
-  all or nothing.
+  request: the first part's URI and interval apply; at most ``max_concurrent_multipart`` in
+  assembly per session, else ELIMIT_EXCEEDED) deletes the stations in the interval and puts the
+  given ones, which must lie in it; all or nothing. A station is a point: whether intervals
+  include overlapping parts makes no difference.
 * Every write is one transaction of the store (:meth:`etp.store.Store.update_object`): the
   Trajectory is read, changed and written back while no other session or server process can
   change it, with its stations sorted by Md, ``MdMn``/``MdMx`` following them, and
@@ -113,6 +115,7 @@ class GrowingObjectHandler(ProtocolHandler):
         super().__init__(session)
         self.backend = backend
         self._replacing: dict[int, _Replace] = {}
+        self._refused: set[int] = set()
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -140,6 +143,7 @@ class GrowingObjectHandler(ProtocolHandler):
 
     async def close(self) -> None:
         self._replacing.clear()
+        self._refused.clear()
 
     # --- access --------------------------------------------------------------------------------
 
@@ -383,9 +387,16 @@ class GrowingObjectHandler(ProtocolHandler):
         header, message = request.header, request.message
         assert isinstance(message, msg.ReplacePartsByRange)
         first_id = header.correlation_id or header.message_id
+        final = bool(header.message_flags & MessageFlags.FIN)
+        if first_id in self._refused:  # the rest of a request already refused
+            if final:
+                self._refused.discard(first_id)
+            return None
         replace = self._replacing.get(first_id)
         if replace is None:
             if len(self._replacing) >= self.backend.limits.max_concurrent_multipart:
+                if not final:
+                    self._refused.add(first_id)
                 raise ProtocolError(
                     ErrorCode.ELIMIT_EXCEEDED,
                     f"already {len(self._replacing)} multipart ReplacePartsByRange in progress "
@@ -393,7 +404,7 @@ class GrowingObjectHandler(ProtocolHandler):
                 )
             replace = self._replacing[first_id] = _Replace(message, [])
         replace.parts.extend(message.parts)
-        if not header.message_flags & MessageFlags.FIN:
+        if not final:
             return None
         del self._replacing[first_id]
         await self._replace(replace.first, replace.parts)

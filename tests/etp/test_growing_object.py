@@ -12,16 +12,25 @@ import witsml
 from etp.capabilities import EndpointCapabilities
 from etp.client import Client
 from etp.client_store import Changed
+from etp.codec import encode_message
 from etp.errors import ErrorCode, ProtocolError, ProtocolErrors
 from etp.messages import datatypes as wire
 from etp.messages import growing_object as go_msg
-from etp.messages.datatypes import IndexInterval, ObjectPart, PassDirection, PassIndexedDepth
+from etp.messages.datatypes import (
+    IndexInterval,
+    MessageFlags,
+    MessageHeader,
+    ObjectPart,
+    PassDirection,
+    PassIndexedDepth,
+)
 from etp.protocols.store_backend import StoreLimits
 from witsml import Trajectory, TrajectoryStation
 from witsml.objects import ChannelStatus
 
 from .growing_helpers import TRAJECTORY, header, mds, station, stored
 from .store_protocols_helpers import ALL_EXAMPLES, LOG, WELL, example, running, uri_of
+from .transport_helpers import RawPeer
 
 MISSING = "eml:///witsml20.Trajectory(00000000-0000-0000-0000-000000000000)"
 EXAMPLE_MDS = [0.0, 300.0, 600.0, 700.0, 800.0, 900.0, 1000.0]
@@ -104,6 +113,12 @@ async def test_put_header_refusals(tmp_path: Path) -> None:
             "mismatch": ErrorCode.EINVALID_OBJECT,
         }
         assert await c.get_data_objects_xml([WELL]) == {WELL: well}
+        nowhere = "eml:///dataspace('nowhere')"
+        with pytest.raises(ProtocolErrors) as no_dataspace:
+            await c.put_growing_headers([header()], dataspace=nowhere)
+        [error] = no_dataspace.value.errors.values()
+        assert error.code == ErrorCode.ENOT_FOUND
+        assert nowhere in error.message
 
 
 def _data_object(uri: str, xml: bytes) -> wire.DataObject:
@@ -437,3 +452,42 @@ async def test_a_document_put_through_store_is_served_as_parts(tmp_path: Path) -
             "b",
         ]
         assert uri_of(witsml.to_xml(trajectory)) == trajectory.uri
+
+
+def _replace_part(
+    message_id: int, first: int, stations: list[TrajectoryStation], *, fin: bool
+) -> bytes:
+    """One part of a multipart ReplacePartsByRange of 1000..1100 m (``first``: 0 for the first)."""
+    header = MessageHeader(
+        protocol=6,
+        message_type=go_msg.ReplacePartsByRange.MESSAGE_TYPE,
+        correlation_id=first,
+        message_id=message_id,
+        message_flags=int(MessageFlags.FIN) if fin else 0,
+    )
+    message = go_msg.ReplacePartsByRange(
+        uri=TRAJECTORY,
+        delete_interval=_depths(1000.0, 1100.0, "m"),
+        include_overlapping_intervals=True,
+        parts=[ObjectPart(uid=s.uid, data=witsml.to_xml(s)) for s in stations],
+    )
+    return encode_message(header, message)
+
+
+async def test_multipart_replaces_in_assembly_beyond_the_limit(tmp_path: Path) -> None:
+    limits = StoreLimits(max_concurrent_multipart=1)
+    async with running(tmp_path, load=ALL_EXAMPLES, limits=limits) as (server, _):
+        async with RawPeer.connect(server.url, protocols=((6, "store"),)) as peer:
+            await peer.send(_replace_part(4, 0, [station("a", 1010.0)], fin=False))
+            await peer.send(_replace_part(6, 0, [station("x", 1020.0)], fin=False))  # too many
+            assert (await peer.expect_error(ErrorCode.ELIMIT_EXCEEDED)).correlation_id == 6
+            await peer.send(_replace_part(8, 6, [station("y", 1030.0)], fin=True))  # dropped
+            await peer.send(_replace_part(10, 4, [station("b", 1040.0)], fin=True))
+            header, answer = await peer.receive()
+            assert header.correlation_id == 4
+            assert isinstance(answer, go_msg.ReplacePartsByRangeResponse)
+        async with etp.connect(server.url) as c:
+            assert mds(await c.get_parts_by_range(TRAJECTORY, 1000.0, 1100.0)) == [
+                ("a", 1010.0),
+                ("b", 1040.0),
+            ]
