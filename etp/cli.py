@@ -22,6 +22,12 @@ from collections.abc import Callable
 from typing import Any
 
 from etp.auth.cli import Security, UsageError, add_serve_options, add_token_command
+from etp.cli_simulate import (
+    add_serve_simulate_options,
+    add_simulate_command,
+    simulating,
+    with_simulator,
+)
 from etp.cli_store import add_serve_store_options, add_store_commands, serving_store
 from etp.errors import EtpError
 
@@ -38,6 +44,7 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     serve.add_argument("--port", type=int, default=9002, help="TCP port (9002; 0: any free one)")
     add_serve_options(serve)
     add_serve_store_options(serve)
+    add_serve_simulate_options(serve)
     serve.add_argument(
         "--log-level",
         default="INFO",
@@ -77,15 +84,18 @@ async def _run(args: argparse.Namespace, options: dict[str, Any]) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    options, simulator_token = with_simulator(args, options)
     async with serving_store(args, options) as server, server.serving(args.host, args.port):
         print(server.url, flush=True)
-        await stop.wait()
-        logging.getLogger("etp.server").info("stopping on a signal")
+        async with simulating(args, server.url, simulator_token):
+            await stop.wait()
+            logging.getLogger("etp.server").info("stopping on a signal")
 
 
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_serve,
     add_store_commands,
+    add_simulate_command,
     add_token_command,
 ]
 

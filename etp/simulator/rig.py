@@ -244,6 +244,17 @@ class Rig:
         self._elapsed_us = t1
         return step
 
+    def skip(self, seconds: float) -> tuple[TrajectoryStation, ...]:
+        """Move the clock on by ``seconds`` without recording the logs (the crew drilled on
+        while the recorder was off); returns the survey stations that reached the surface."""
+        if not seconds >= 0 or math.isinf(seconds):
+            raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
+        t1 = self._elapsed_us + round(seconds * 1e6)
+        self._schedule.extend_to(t1 / 1e6)
+        stations = self._surveys(t1)
+        self._elapsed_us = t1
+        return stations
+
     # -- objects --------------------------------------------------------------------------
 
     def _build_objects(self) -> None:
