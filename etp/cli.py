@@ -4,7 +4,8 @@
 it logs to stderr, prints its URL on stdout, and stops cleanly (CloseSession to every session)
 on SIGINT or SIGTERM. Its security options (JWT keys, ``--no-auth``, limits) and ``etp token``
 are in :mod:`etp.auth.cli`; its storage options (``--store``, ``--load``) and the client
-commands ``etp ls/get/put/rm`` in :mod:`etp.cli_store`.
+commands ``etp ls/get/put/rm`` in :mod:`etp.cli_store`; ``etp subscribe`` and ``etp load`` in
+:mod:`etp.cli_channels`.
 
 A subcommand is a function ``_add_<name>(subparsers)`` that adds its parser and sets
 ``func`` to a function taking the parsed arguments and returning the exit status; list it in
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from etp.auth.cli import Security, UsageError, add_serve_options, add_token_command
+from etp.cli_channels import add_channel_commands
 from etp.cli_simulate import (
     add_serve_simulate_options,
     add_simulate_command,
@@ -37,8 +39,9 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "serve",
         help="run an ETP 1.2 server",
         description="Run an ETP 1.2 WITSML store (Discovery, Store, StoreNotification, "
-        "Dataspace, SupportedTypes) on SQLite or PostgreSQL. Logs go to stderr; the URL is "
-        "printed on stdout.",
+        "Dataspace, SupportedTypes; channel data with ChannelSubscribe, ChannelDataLoad, "
+        "ChannelStreaming) on SQLite or PostgreSQL. Logs go to stderr; the URL is printed on "
+        "stdout.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=9002, help="TCP port (9002; 0: any free one)")
@@ -95,6 +98,7 @@ async def _run(args: argparse.Namespace, options: dict[str, Any]) -> None:
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_serve,
     add_store_commands,
+    add_channel_commands,
     add_simulate_command,
     add_token_command,
 ]
