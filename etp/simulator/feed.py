@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 import witsml
-from etp.client import DEFAULT_PROTOCOLS, Client, connect
+from etp.client import Client, connect
 from etp.client_channels import ChannelLoader
 from etp.errors import (
     ConnectionClosed,
@@ -50,9 +50,7 @@ from etp.errors import (
     RequestTimeout,
     SessionError,
 )
-from etp.messages import growing_object
 from etp.messages.data_items import DataItems
-from etp.messages.datatypes import ObjectPart
 from etp.simulator.rig import Batch, Rig
 from etp.uri import DataObjectUri, DataspaceUri
 from witsml.objects import Log, TrajectoryStation
@@ -86,7 +84,8 @@ class FeedStatus:
     """The last bit depth recorded, m."""
     points_sent: int = 0
     points_stored: int = 0
-    """Points the store confirmed holding."""
+    """Points the store confirmed holding (those sent between two checks are counted only
+    when the store refused none of them)."""
     refused: int = 0
     """ChannelData messages the store refused."""
     stations: int = 0
@@ -155,7 +154,8 @@ class RigFeed:
         self._uris: dict[str, str] = {}
         """The rig's object URIs → the same objects' URIs in the dataspace."""
         self._unconfirmed: list[tuple[Batch, int]] = []
-        """Batches sent since the last check (with their point counts), to resend if lost."""
+        """Batches sent since the last check (with their point counts), sent again after a
+        lost connection."""
         self._stations: list[TrajectoryStation] = []
         """Stations not yet put."""
 
@@ -170,13 +170,14 @@ class RigFeed:
         on_status: Callable[[FeedStatus], None] | None = None,
         status_every: float = 10.0,
     ) -> FeedStatus:
-        """Feed the store until :meth:`stop` or for ``duration`` seconds; ``on_status`` gets
+        """Feed the store until :meth:`stop` or for ``duration`` seconds (from when its channels
+        are open); ``on_status`` gets
         the status every ``status_every`` seconds and at the end. Raises ConnectionClosed when
         the store cannot be reached (at once, or when lost without ``reconnect``) and
         ProtocolErrors when it refuses the objects."""
         loop = asyncio.get_running_loop()
-        deadline = None if duration is None else loop.time() + duration
         link = await self._first_link()
+        deadline = None if duration is None else loop.time() + duration
         try:
             next_status = loop.time() + status_every
             next_check = loop.time() + CONFIRM_EVERY
@@ -214,9 +215,7 @@ class RigFeed:
     # --- connecting ----------------------------------------------------------------------------
 
     async def _connect(self) -> Client:
-        protocols = [*DEFAULT_PROTOCOLS, (_GROWING_OBJECT, "store")]
-        options = {"protocols": protocols, **self._options}
-        return await connect(self.url, token=self._token, **options)
+        return await connect(self.url, token=self._token, **self._options)
 
     async def _first_link(self) -> _Link:
         delay = 0.5
@@ -359,21 +358,22 @@ class RigFeed:
         if behind < self._tick:
             return self._tick - behind
         step = rig.advance(min(behind, MAX_STEP))
-        for batch in step.batches:
-            if len(batch):
-                sent = await self._send(link, batch)
-                self._unconfirmed.append((batch, sent))
+        self._update_status(rig)
         if len(step.time_log):
             self.status.bit_depth = float(step.time_log.values[0][-1])
         self._stations += step.stations
+        # kept before sending: a lost connection sends them again on the next session
+        batches = [b for b in step.batches if len(b)]
+        self._unconfirmed += [(b, len(b) * len(link.ids[b.log.uri])) for b in batches]
+        for batch in batches:
+            await self._send(link, batch)
         if self._stations:
             await self._put_stations(link.client)
-        self._update_status(rig)
         return 0.0
 
-    async def _send(self, link: _Link, batch: Batch, *, after_ends: bool = False) -> int:
+    async def _send(self, link: _Link, batch: Batch, *, after_ends: bool = False) -> None:
         """Send a batch's rows (only the points after each channel's stored end with
-        ``after_ends``); returns the number of points sent."""
+        ``after_ends``)."""
         items = batch.data_items(link.ids[batch.log.uri])
         if after_ends and link.ends:
             ends = np.array([link.ends.get(i, -np.inf) for i in items.channel_ids.tolist()])
@@ -386,17 +386,18 @@ class RigFeed:
         if len(items):
             await link.loader.append(items)
         self.status.points_sent += len(items)
-        return len(items)
 
     async def _confirm(self, link: _Link) -> None:
         """Check that the store holds everything sent; count what it refused."""
+        confirmed = sum(n for _, n in self._unconfirmed)
         try:
             await link.loader.flush()
-        except ProtocolErrors as e:
+        except ProtocolErrors as e:  # which points were refused is not known: none counted
+            confirmed = 0
             self.status.refused += len(e.errors)
             for key, error in e.errors.items():
                 log.warning("the store refused ChannelData (%s): %s", key, error)
-        self.status.points_stored += sum(n for _, n in self._unconfirmed)
+        self.status.points_stored += confirmed
         self._unconfirmed.clear()
 
     async def _put_stations(self, client: Client) -> None:
@@ -406,23 +407,18 @@ class RigFeed:
         stations = list(self._stations)
         uri = self._uris[rig.objects().trajectory.uri]
         granted = {p.protocol for p in client.negotiated.protocols}
-        if _GROWING_OBJECT in granted:
-            parts = {
-                str(n): ObjectPart(uid=s.uid or "", data=witsml.to_xml(s, pretty=False))
-                for n, s in enumerate(stations)
-            }
-            response = await client.request(
-                growing_object.PutParts(uri=uri, format="xml", parts=parts)
-            )
-            if response.errors:
-                raise ProtocolErrors("PutParts", dict(response.errors))
-        else:
-            trajectory = rig.objects().trajectory
-            await client.put_data_objects(
-                [witsml.to_xml(trajectory, pretty=False)], dataspace=self.dataspace
-            )
+        try:
+            if _GROWING_OBJECT in granted:
+                await client.put_parts(uri, stations)
+            else:
+                trajectory = rig.objects().trajectory
+                await client.put_data_objects(
+                    [witsml.to_xml(trajectory, pretty=False)], dataspace=self.dataspace
+                )
+            self.status.stations += len(stations)
+        except ProtocolErrors as e:
+            log.error("the store refused survey stations of %s: %s", uri, e)
         del self._stations[: len(stations)]
-        self.status.stations += len(stations)
 
     def _update_status(self, rig: Rig) -> None:
         self.status.rig_time = rig.time
