@@ -31,6 +31,14 @@ def test_serve_simulate_feeds_live_points_to_a_subscriber(tmp_path: Path) -> Non
     log_uri = Rig(seed=31).objects().time_log.uri
     try:
         batches = asyncio.run(_subscribe(url, log_uri, batches=3))
+        command = ["subscribe", url, log_uri, "--latest", "5", "--csv", "--rows", "8"]
+        printed = subprocess.run(
+            [sys.executable, "-m", "etp.cli", *command],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.splitlines()
     finally:
         proc.send_signal(signal.SIGINT)
         status = proc.wait(20)
@@ -42,6 +50,10 @@ def test_serve_simulate_feeds_live_points_to_a_subscriber(tmp_path: Path) -> Non
     assert len(latest.channel("ROP")) <= 5  # --latest 5, then what comes
     for batch in live:
         assert abs(batch.index.max() / 1e6 - time.time()) < 5
+    header, *rows = printed
+    assert "ROP (m/h)" in header.split(",")
+    assert len(header.split(",")) == 25  # the time index and the 24 channels
+    assert len(rows) == 8
     served = (tmp_path / "serve.log").read_text()
     assert "simulated rig of seed 31 at 20 Hz" in served
     assert "rig: " in served  # its last status, after its channels were closed
