@@ -112,6 +112,6 @@ def test_our_client_with_our_server(our_server: Server) -> None:
     url, _, log = our_server
     with etp.connect_sync(url) as client:
         granted = {p.protocol for p in client.negotiated.protocols}
-        assert granted <= {3, 4, 5, 21, 22, 24, 25}  # never more than requested
+        assert granted <= {1, 3, 4, 5, 6, 7, 21, 22, 24, 25}  # never more than requested
         assert client.ping() < 5
     assert "CloseSession received" in log.read_text()
