@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -279,7 +280,10 @@ class TrajectoryDocument:
     @property
     def datum(self) -> str:
         """The datum of the stations' Md (that of MdMn when there are none; "" if unknown)."""
-        for station in self._stations.values():
+        return self._datum(self._stations.values())
+
+    def _datum(self, stations: Iterable[Station]) -> str:
+        for station in stations:
             if station.datum:
                 return station.datum
         md_mn = self.root.find(_MD_MN)
@@ -300,9 +304,9 @@ class TrajectoryDocument:
         return (ordered[0], ordered[-1]) if ordered else None
 
     def check_datum(self, station: Station) -> None:
-        """Raise EINVALID_OBJECT if ``station``'s Md datum differs from the other stations'."""
-        others = [s for s in self._stations.values() if s.uid != station.uid]
-        datum = next((s.datum for s in others if s.datum), "") if others else self.datum
+        """Raise EINVALID_OBJECT if ``station``'s Md datum differs from the other stations'
+        (from MdMn's when there are none)."""
+        datum = self._datum(s for s in self._stations.values() if s.uid != station.uid)
         if datum and station.datum != datum:
             raise ProtocolError(
                 ErrorCode.EINVALID_OBJECT,
@@ -331,7 +335,7 @@ class TrajectoryDocument:
             root.remove(element)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
-    def record(self, dataspace: str, *, active: bool | None = None) -> ObjectRecord:
+    def record(self, dataspace: str, *, active: bool = False) -> ObjectRecord:
         """The store record of the document as it is now: stations sorted by Md, MdMn/MdMx
         following them, GrowingStatus ``active`` when ``active`` (as written otherwise)."""
         root = self.root

@@ -146,3 +146,22 @@ def test_a_document_that_is_not_a_trajectory_is_refused() -> None:
     with pytest.raises(ProtocolError) as caught:
         TrajectoryDocument(example("well.xml"), TRAJECTORY)
     assert caught.value.code == ErrorCode.EINVALID_OBJECT
+
+
+def test_the_datum_of_new_stations_is_the_others_or_mdmn() -> None:
+    def put(doc: TrajectoryDocument, uid: str, datum: str) -> None:
+        part = read_part(uid, witsml.to_xml(station(uid, 1.0, datum=datum)), max_size=LIMIT)
+        doc.check_datum(part)
+        doc.put(part)
+
+    doc = TrajectoryDocument(HEADER, TRAJECTORY)  # no stations, no MdMn: any datum
+    put(doc, "a", "KB")
+    put(doc, "a", "MSL")  # replacing the only station
+    with pytest.raises(ProtocolError) as caught:
+        put(doc, "b", "KB")
+    assert caught.value.code == ErrorCode.EINVALID_OBJECT
+    assert "'MSL'" in caught.value.message
+    with_extent = TrajectoryDocument(doc.record("eml:///").xml, TRAJECTORY)
+    with_extent.delete("a")  # MdMn (datum MSL) stays until the document is written again
+    with pytest.raises(ProtocolError):
+        put(with_extent, "c", "KB")
