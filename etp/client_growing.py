@@ -133,6 +133,11 @@ def _datetime(us: int) -> datetime:
     return datetime.fromtimestamp(us / 1_000_000, UTC)
 
 
+def _depth(value: wire.IndexValue) -> float | None:
+    """A depth index value (None: unbounded, or not a plain number)."""
+    return float(value) if isinstance(value, int | float) else None
+
+
 def _stations(parts: Iterable[wire.ObjectPart]) -> list[TrajectoryStation]:
     out = []
     for part in parts:
@@ -158,11 +163,10 @@ def _event(message: Message | None) -> PartEvent:
         case gon_msg.PartsReplacedByRange(
             uri=uri, change_time=when, deleted_interval=interval, parts=parts
         ):
-            start, end = interval.start_index, interval.end_index
             return PartsReplaced(
                 uri,
-                None if start is None else float(start),  # type: ignore[arg-type]
-                None if end is None else float(end),  # type: ignore[arg-type]
+                _depth(interval.start_index),
+                _depth(interval.end_index),
                 interval.uom,
                 _stations(parts),
                 _datetime(when),
@@ -503,15 +507,14 @@ def _batches(parts: list[wire.ObjectPart], room: int) -> Iterator[dict[str, wire
 
 def _metadata(info: wire.PartsMetadataInfo) -> PartsMetadata:
     index = info.index
-    start, end = index.interval.start_index, index.interval.end_index
     count = info.custom_data.get("PartCount")
     return PartsMetadata(
         uri=info.uri,
         name=info.name,
         count=count if isinstance(count, int) and not isinstance(count, bool) else None,
         index_kind=str(index.index_kind.value),
-        start=float(start) if isinstance(start, int | float) else None,
-        end=float(end) if isinstance(end, int | float) else None,
+        start=_depth(index.interval.start_index),
+        end=_depth(index.interval.end_index),
         uom=index.uom,
         depth_datum=index.depth_datum,
     )

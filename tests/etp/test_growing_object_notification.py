@@ -166,3 +166,23 @@ async def test_large_changes_are_split_to_fit_the_messages(tmp_path: Path) -> No
             assert isinstance(event, PartsChanged)
             uids += event.uids
         assert uids == [s.uid for s in many]
+
+
+def test_a_replacement_reported_as_such_by_another_store() -> None:
+    from etp.client_growing import PartsReplaced, _event
+    from etp.messages.datatypes import IndexInterval, ObjectPart
+
+    message = gon_msg.PartsReplacedByRange(
+        uri=TRAJECTORY,
+        request_uuid=uuid.uuid4(),
+        change_time=1_700_000_000_000_000,
+        deleted_interval=IndexInterval(start_index=10.0, end_index=None, uom="ft"),
+        include_overlapping_intervals=True,
+        format="xml",
+        parts=[ObjectPart(uid="a", data=witsml.to_xml(station("a", 12.0, uom="ft")))],
+    )
+    event = _event(message)
+    assert isinstance(event, PartsReplaced)
+    assert (event.start, event.end, event.uom) == (10.0, None, "ft")
+    assert event.stations == [station("a", 12.0, uom="ft")]
+    assert event.time.year == 2023
