@@ -22,6 +22,8 @@ Store role (:class:`ChannelSubscribeHandler`):
   an unsolicited SubscriptionsStopped saying why, and the customer resumes from its last index
   (:mod:`etp.client_channels` does, with ``resume=True``).
 * UnsubscribeChannels is answered with SubscriptionsStopped (EINVALID_CHANNELID per unknown key).
+  A session re-authorized without read access to a dataspace has its subscriptions there
+  stopped (SubscriptionsStopped saying so) before anything more is sent.
 * GetRanges: the points of the channels in each interval (inclusive, either order, a depth
   interval converted from its uom), as GetRangesResponse parts that each fit a message; past
   MaxRangeDataItemCount the points read so far, then ERESPONSECOUNT_EXCEEDED. The whole request
@@ -126,6 +128,8 @@ class ChannelSubscribeHandler(ProtocolHandler):
         self.subscriptions: dict[int, _Subscription] = {}
         """By channel key."""
         self._feed: ChannelFeed | None = None
+        self._identity = session.identity
+        """The identity the subscriptions' access was last checked for."""
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -307,10 +311,13 @@ class ChannelSubscribeHandler(ProtocolHandler):
         """Send feed events as ChannelData (appends coalesced), RangeReplaced, ChannelsTruncated.
         ``backfilled``: the events were held for that subscription while it read up to that
         seq."""
+        await self._stop_revoked()
         appends: list[tuple[int, Points]] = []
         for event in events:
             if backfilled is not None:
                 sub, seq = backfilled
+                if not self._active(sub):
+                    continue
             else:
                 found = self.subscriptions.get(event.key)
                 if found is None:
@@ -341,6 +348,20 @@ class ChannelSubscribeHandler(ProtocolHandler):
                     )
                 )
         await self._send_points(appends)
+
+    async def _stop_revoked(self) -> None:
+        """Stop the subscriptions of dataspaces the session may no longer read (it was
+        re-authorized with fewer rights)."""
+        identity = self.session.identity
+        if identity is self._identity:
+            return
+        self._identity = identity
+        revoked: dict[str, list[_Subscription]] = {}
+        for sub in self.subscriptions.values():
+            if not can_read(identity, sub.channel.dataspace):
+                revoked.setdefault(sub.channel.dataspace, []).append(sub)
+        for dataspace, subs in revoked.items():
+            await self._stop(subs, f"access to dataspace {dataspace} was revoked")
 
     def _hold(self, sub: _Subscription, event: ChannelEvent) -> None:
         sub.held.append(event)

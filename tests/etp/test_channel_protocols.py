@@ -302,6 +302,29 @@ async def test_replace_and_truncate_reach_subscribers_with_data_changes(tmp_path
         assert truncated.channels == [TruncateInfo(channel_id=a, new_end_index=3.0)]
 
 
+async def test_revoked_read_access_stops_those_subscriptions(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path, authenticated=True) as (server, store),
+        etp.connect(server.url, token="admin", handlers=RAW) as client,
+    ):
+        await store.put_dataspaces({"eml:///dataspace('rig')": {}})
+        public = await put_log(store, ["P"])
+        private = await put_log(store, ["R"], dataspace="rig")
+        p, r = await ids_of(client, public.channels[0], private.channels[0])
+        await client.request(
+            sub.SubscribeChannels(channels={"p": subscribe_info(p), "r": subscribe_info(r)})
+        )
+        assert await client.authorize("reader")  # reads eml:/// only
+        await store.channels.append(
+            {public.keys[0]: depths(1.0, 1), private.keys[0]: depths(1.0, 1)}
+        )
+        stopped = await pushed(client, sub.SubscriptionsStopped)
+        assert isinstance(stopped, sub.SubscriptionsStopped)
+        assert stopped.channel_ids == {str(r): r}
+        assert "dataspace('rig') was revoked" in stopped.reason
+        assert points(await data_pushed(client, 1)) == [(p, 1.0, 10.0)]
+
+
 # --- GetRanges and GetChangeAnnotations -----------------------------------------------------------
 
 
