@@ -295,15 +295,16 @@ class ChannelBatch:
         )
 
     def by_channel(self) -> dict[str, ChannelPoints]:
-        """The points per channel URI, each in arrival (channel) order."""
+        """The points per channel URI (in the order of ``channels``: document order for a
+        Log), each in arrival (channel) order."""
         if self._split is None:
             from etp.store.channels import split_by_channel
 
             split = split_by_channel(self.channel_ids, self.index, self.values, self.nulls)
             self._split = {
-                self.channels[i].uri: ChannelPoints(self.channels[i], p.indexes, p.values, p.nulls)
-                for i, p in split.items()
-                if i in self.channels
+                meta.uri: ChannelPoints(meta, split[i].indexes, split[i].values, split[i].nulls)
+                for i, meta in self.channels.items()
+                if i in split
             }
         return self._split
 
