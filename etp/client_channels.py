@@ -17,14 +17,11 @@
 
 * Channels are named by URI (Channel, or ChannelSet/Log for all their channels); the ids the
   store gives them belong to one session and are looked up again after a reconnection.
-* A :class:`ChannelBatch` holds what one message brought, in long format (``channel_ids``,
-  ``index``, ``values``, ``nulls``: numpy columns straight from the wire), per channel
-  (``batch.channel("ROP")``, ``batch.by_channel()``), as a DataFrame (``to_pandas()``: time
-  index as UTC datetimes, depth as float, units in ``attrs``) or, built only when asked, as
-  :class:`Point` objects (``batch.points()``). Time indexes are int64 microseconds since 1970
-  UTC in the columns.
-* ``subscribe(..., units={"length": "ft", "ROP": "ft/h"})`` converts values on receipt (keys are
-  mnemonics or quantity classes, as :meth:`witsml.data.ChannelTable.to_units` takes them).
+* What arrives is a :class:`~etp.channel_data.ChannelBatch` (numpy columns, per channel, pandas,
+  or :class:`~etp.channel_data.Point` objects: see :mod:`etp.channel_data`); loading is
+  :mod:`etp.client_channel_load`.
+* ``subscribe(..., units={"length": "ft", "ROP": "ft/h"})`` converts values and depth indexes
+  on receipt (keys are mnemonics or quantity classes, as :meth:`ChannelTable.to_units` takes).
 * A subscription buffers at most ``buffer`` points its reader has not taken. When the reader
   falls further behind, or the store stops the subscription (SubscriptionsStopped: it did not
   read fast enough), or the connection is lost, the iteration raises
@@ -33,9 +30,6 @@
   backoff), asks for the channels' metadata again, subscribes from now, fills the gap from the
   last index it delivered with GetRanges, and drops what it already delivered: every point
   exactly once, in channel order.
-* The loader sends columns as DataItems, row by row for a table; the store answers only
-  refusals, so :meth:`ChannelLoader.flush` (also done by ``close``) waits until everything sent
-  is stored and raises :class:`~etp.errors.ProtocolErrors` for what was refused.
 """
 
 from __future__ import annotations
@@ -43,20 +37,31 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import dataclasses
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-from numpy.typing import NDArray
 
+from etp.channel_data import (
+    ChannelBatch,
+    ChannelMeta,
+    ChannelPoints,
+    Index,
+    Item,
+    Point,
+    Progress,
+    Replaced,
+    Truncated,
+    Units,
+    utc_datetime,
+    wire_index,
+)
+from etp.client_channel_load import ChannelLoader, SyncChannelLoader
 from etp.errors import (
     ConnectionClosed,
-    EncodeError,
     ErrorCode,
     EtpError,
     ProtocolError,
@@ -70,19 +75,14 @@ from etp.messages import channel_streaming as stream_msg
 from etp.messages import channel_subscribe as sub_msg
 from etp.messages import datatypes as wire
 from etp.messages.base import Message
-from etp.messages.data_items import DataItems
 from etp.messages.datatypes import DataItem
 from etp.protocols.channel_data_load import ChannelDataLoadCustomer
 from etp.protocols.channel_streaming import ChannelStreamingConsumer
 from etp.protocols.channel_subscribe import ChannelSubscribeCustomer
 from etp.session import Response
 from witsml import units as witsml_units
-from witsml.data import ChannelTable
-from witsml.errors import UnitError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from etp.capabilities import Negotiated
     from etp.client import Client
     from etp.sync import _LoopThread
@@ -99,605 +99,16 @@ __all__ = [
     "Point",
     "Replaced",
     "SyncChannelClient",
+    "SyncChannelLoader",
+    "SyncChannelStream",
+    "SyncChannelSubscription",
     "Truncated",
 ]
 
 log = logging.getLogger("etp.client")
 
-Index: TypeAlias = datetime | int | float
-"""An index value: an aware datetime or int microseconds for a time index, a number (in the
-index unit) otherwise."""
 Channels: TypeAlias = "str | ChannelMeta | Iterable[str | ChannelMeta]"
 """Channels to read: URIs (Channel, ChannelSet, Log) or ChannelMeta, one or several."""
-
-_US = 1_000_000
-_DENSE_IDS = 1 << 20  # channel ids below this are looked up in tables, above by sorting
-
-
-# --- metadata and data ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ChannelMeta:
-    """A channel as the store describes it (ChannelMetadataRecord). ``id`` is valid in the
-    session it came from only; ``start``/``end`` (the index range then) are int microseconds
-    since 1970 UTC for a time index, numbers in ``index_uom`` otherwise, None when empty."""
-
-    uri: str
-    id: int
-    mnemonic: str
-    uom: str
-    data_kind: str
-    index_kind: str
-    index_uom: str
-    index_name: str
-    direction: str
-    start: int | float | None
-    end: int | float | None
-    status: str
-    depth_datum: str = ""
-
-    @classmethod
-    def from_record(cls, record: wire.ChannelMetadataRecord) -> ChannelMeta:
-        """The metadata of a ChannelMetadataRecord (its first index is the primary one)."""
-        index = record.indexes[0] if record.indexes else None
-
-        def bound(value: object) -> int | float | None:
-            return value if isinstance(value, int | float) else None
-
-        return cls(
-            uri=record.uri,
-            id=record.id,
-            mnemonic=record.channel_name,
-            uom=record.uom,
-            data_kind=str(record.data_kind.value),
-            index_kind=str(index.index_kind.value) if index else "",
-            index_uom=index.uom if index else "",
-            index_name=index.name if index else "",
-            direction=str(index.direction.value) if index else "Increasing",
-            start=bound(index.interval.start_index) if index else None,
-            end=bound(index.interval.end_index) if index else None,
-            status=str(record.status.value),
-            depth_datum=record.depth_datum,
-        )
-
-    @property
-    def is_time(self) -> bool:
-        """True for a DateTime index (values are int microseconds since 1970 UTC)."""
-        return self.index_kind == "DateTime"
-
-    @property
-    def increasing(self) -> bool:
-        """False for a decreasing index."""
-        return self.direction != "Decreasing"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Point:
-    """One point, as an object: ``index`` is an aware UTC datetime for a time channel."""
-
-    uri: str
-    mnemonic: str
-    index: datetime | float
-    value: Any
-    uom: str
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class ChannelPoints:
-    """The points of one channel, in channel order: ``index`` (int64 µs for time, float64),
-    ``values``, ``nulls`` (True where null, or None)."""
-
-    channel: ChannelMeta
-    index: NDArray[Any]
-    values: NDArray[Any]
-    nulls: NDArray[np.bool_] | None = None
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def times(self) -> NDArray[np.datetime64]:
-        """The index as ``datetime64[us]`` (UTC), for a time channel."""
-        if not self.channel.is_time:
-            raise ValueError(f"{self.channel.mnemonic} has a {self.channel.index_kind} index")
-        return self.index.astype("datetime64[us]")
-
-    def to_pandas(self) -> pd.Series[Any]:
-        """The points as a Series named by the mnemonic (UTC DatetimeIndex for time)."""
-        lib = _pandas()
-        series: pd.Series[Any] = lib.Series(
-            _column_values(lib, self.values, self.nulls),
-            index=_pandas_index(lib, self.channel, self.index),
-            name=self.channel.mnemonic,
-        )
-        return series
-
-
-class ChannelBatch:
-    """Points of one or more channels (what a message brought), as numpy columns in long
-    format: item ``i`` is channel ``channels[channel_ids[i]]`` at ``index[i]``, ``values[i]``
-    (meaningless where ``nulls[i]``). See the module documentation for the other views."""
-
-    __slots__ = ("_split", "channel_ids", "channels", "index", "nulls", "values")
-
-    def __init__(
-        self,
-        channels: Mapping[int, ChannelMeta],
-        channel_ids: NDArray[np.int64],
-        index: NDArray[Any],
-        values: NDArray[Any],
-        nulls: NDArray[np.bool_] | None = None,
-    ) -> None:
-        self.channels = channels
-        self.channel_ids = channel_ids
-        self.index = index
-        self.values = values
-        self.nulls = nulls if nulls is not None and nulls.any() else None
-        self._split: dict[str, ChannelPoints] | None = None
-
-    @classmethod
-    def of(cls, data: Sequence[DataItem], channels: Mapping[int, ChannelMeta]) -> ChannelBatch:
-        """The batch of a received DataItem array (columns taken as they are)."""
-        if isinstance(data, DataItems):
-            return cls(channels, data.channel_ids, data.indexes, data.values, data.nulls)
-        ids = np.fromiter((item.channel_id for item in data), np.int64, len(data))
-        index = np.array([item.indexes[0] if item.indexes else np.nan for item in data])
-        raw = [item.value for item in data]
-        nulls = np.fromiter((v is None for v in raw), bool, len(raw))
-        if any(isinstance(v, str | bytes) for v in raw):
-            values: NDArray[Any] = np.array(raw, dtype=object)
-        else:
-            present = [v for v in raw if v is not None]
-            dtype = np.asarray(present).dtype if present else np.dtype(np.float64)
-            values = np.array([0 if v is None else v for v in raw], dtype=dtype)
-        return cls(channels, ids, index, values, nulls)
-
-    @classmethod
-    def concat(cls, batches: Sequence[ChannelBatch]) -> ChannelBatch:
-        """One batch of several, in order (channels merged, later metadata winning)."""
-        if len(batches) == 1:
-            return batches[0]
-        channels: dict[int, ChannelMeta] = {}
-        for b in batches:
-            channels.update(b.channels)
-        if not batches:
-            return cls(channels, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
-        nulls = None
-        if any(b.nulls is not None for b in batches):
-            nulls = np.concatenate(
-                [b.nulls if b.nulls is not None else np.zeros(len(b), bool) for b in batches]
-            )
-        return cls(
-            channels,
-            np.concatenate([b.channel_ids for b in batches]),
-            np.concatenate([b.index for b in batches]),
-            np.concatenate([b.values for b in batches]),
-            nulls,
-        )
-
-    def __len__(self) -> int:
-        return len(self.channel_ids)
-
-    def __repr__(self) -> str:
-        names = ", ".join(sorted({c.mnemonic for c in self.channels.values()}))
-        return f"ChannelBatch({len(self)} points: {names})"
-
-    def select(self, keep: NDArray[np.bool_]) -> ChannelBatch:
-        """The items where ``keep`` is True."""
-        if keep.all():
-            return self
-        return ChannelBatch(
-            self.channels,
-            self.channel_ids[keep],
-            self.index[keep],
-            self.values[keep],
-            None if self.nulls is None else self.nulls[keep],
-        )
-
-    def by_channel(self) -> dict[str, ChannelPoints]:
-        """The points per channel URI (in the order of ``channels``: document order for a
-        Log), each in arrival (channel) order."""
-        if self._split is None:
-            from etp.store.channels import split_by_channel
-
-            split = split_by_channel(self.channel_ids, self.index, self.values, self.nulls)
-            self._split = {
-                meta.uri: ChannelPoints(meta, split[i].indexes, split[i].values, split[i].nulls)
-                for i, meta in self.channels.items()
-                if i in split
-            }
-        return self._split
-
-    def channel(self, name: str) -> ChannelPoints:
-        """The points of the channel with this URI or mnemonic (KeyError if none or several)."""
-        split = self.by_channel()
-        if name in split:
-            return split[name]
-        found = [p for p in split.values() if p.channel.mnemonic == name]
-        if len(found) == 1:
-            return found[0]
-        known = sorted(p.channel.mnemonic for p in split.values())
-        what = "several channels" if found else "no channel"
-        raise KeyError(f"{what} named {name!r} in this batch (it has {known})")
-
-    def points(self) -> list[Point]:
-        """Every point as a :class:`Point` (built now: use the columns for speed)."""
-        out: list[Point] = []
-        values = self.values.tolist()
-        nulls = self.nulls.tolist() if self.nulls is not None else None
-        for i, (cid, index) in enumerate(
-            zip(self.channel_ids.tolist(), self.index.tolist(), strict=True)
-        ):
-            meta = self.channels.get(cid)
-            if meta is None:
-                continue
-            at = datetime.fromtimestamp(index / _US, UTC) if meta.is_time else float(index)
-            value = None if nulls is not None and nulls[i] else values[i]
-            out.append(Point(meta.uri, meta.mnemonic, at, value, meta.uom))
-        return out
-
-    def to_pandas(self, *, wide: bool = True) -> pd.DataFrame:
-        """A DataFrame: ``wide`` (default) one column per channel (named by mnemonic, ``#2``
-        for a repeated one) on the union of their indexes, NaN/NA where a channel has no point;
-        else long format (``uri``, ``mnemonic``, ``index``, ``value``, ``uom``). The index is a
-        UTC DatetimeIndex for time channels. ``attrs``: ``units``, ``uris`` per column,
-        ``index_uom``."""
-        lib = _pandas()
-        split = self.by_channel()
-        frame: pd.DataFrame = _wide_frame(lib, split) if wide else _long_frame(lib, split)
-        return frame
-
-
-@dataclasses.dataclass(frozen=True)
-class Replaced:
-    """The store replaced the points of ``channel`` in [``start``, ``end``] by ``data``
-    (RangeReplaced: ``data_changes=True`` subscriptions)."""
-
-    channel: ChannelMeta
-    start: int | float | None
-    end: int | float | None
-    time: datetime
-    data: ChannelBatch
-
-
-@dataclasses.dataclass(frozen=True)
-class Truncated:
-    """The points of ``channel`` after ``new_end`` were deleted (ChannelsTruncated;
-    TruncateChannels when streaming). ``time`` is None when not given."""
-
-    channel: ChannelMeta
-    new_end: int | float | None
-    time: datetime | None
-
-
-Item: TypeAlias = ChannelBatch | Replaced | Truncated
-"""What a subscription or a stream yields."""
-
-
-# --- pandas ---------------------------------------------------------------------------------------
-
-
-def _pandas() -> Any:
-    try:
-        import pandas
-    except ImportError:
-        raise ImportError(
-            "to_pandas() needs pandas, which is optional: pip install 'witsml-etp[pandas]'"
-        ) from None
-    return pandas
-
-
-def _pandas_index(pd: Any, channel: ChannelMeta, index: NDArray[Any]) -> Any:
-    name = channel.index_name or channel.index_kind
-    if channel.is_time:
-        return pd.DatetimeIndex(pd.to_datetime(index, unit="us", utc=True), name=name)
-    return pd.Index(index.astype(np.float64), name=name)
-
-
-def _column_values(pd: Any, values: NDArray[Any], nulls: NDArray[np.bool_] | None) -> Any:
-    if nulls is None:
-        return values
-    if values.dtype.kind == "f":
-        out = values.astype(np.float64, copy=True)
-        out[nulls] = np.nan
-        return out
-    out = values.astype(object, copy=True)
-    out[nulls] = None
-    kind = {"i": "Int64", "u": "Int64", "b": "boolean"}.get(values.dtype.kind)
-    if kind is not None:
-        return pd.array(out, dtype=kind)
-    return out
-
-
-def _unique_name(name: str, taken: set[str]) -> str:
-    candidate, n = name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{name}#{n}"
-    taken.add(candidate)
-    return candidate
-
-
-def _wide_frame(pd: Any, split: Mapping[str, ChannelPoints]) -> Any:
-    if not split:
-        return pd.DataFrame()
-    parts = list(split.values())
-    first = parts[0]
-    same = all(len(p) == len(first) and np.array_equal(p.index, first.index) for p in parts)
-    if same:
-        index = first.index
-    else:
-        index = np.unique(np.concatenate([p.index for p in parts]))
-        if not any(p.channel.increasing for p in parts):
-            index = index[::-1]
-    taken: set[str] = set()
-    data: dict[str, Any] = {}
-    units: dict[str, str] = {}
-    uris: dict[str, str] = {}
-    for p in parts:
-        name = _unique_name(p.channel.mnemonic, taken)
-        values, nulls = p.values, p.nulls
-        if not same:
-            order = np.argsort(index, kind="stable")
-            at = order[np.searchsorted(index, p.index, sorter=order)]
-            missing = np.ones(len(index), bool)
-            missing[at] = False if nulls is None else nulls
-            filled = np.zeros(len(index), values.dtype if values.dtype != object else object)
-            filled[at] = values
-            values, nulls = filled, missing if missing.any() else None
-        data[name] = _column_values(pd, values, nulls)
-        units[name], uris[name] = p.channel.uom, p.channel.uri
-    frame = pd.DataFrame(data, index=_pandas_index(pd, first.channel, index))
-    frame.attrs.update(units=units, uris=uris, index_uom=first.channel.index_uom)
-    return frame
-
-
-def _long_frame(pd: Any, split: Mapping[str, ChannelPoints]) -> Any:
-    frames = []
-    for p in split.values():
-        frame = pd.DataFrame(
-            {
-                "uri": p.channel.uri,
-                "mnemonic": p.channel.mnemonic,
-                "index": _pandas_index(pd, p.channel, p.index),
-                "value": _column_values(pd, p.values, p.nulls),
-                "uom": p.channel.uom,
-            }
-        )
-        frames.append(frame)
-    if not frames:
-        return pd.DataFrame(columns=["uri", "mnemonic", "index", "value", "uom"])
-    return pd.concat(frames, ignore_index=True)
-
-
-# --- index values and units -----------------------------------------------------------------------
-
-
-def _index_arg(value: Index | None, channel: ChannelMeta, what: str) -> int | float | None:
-    """``value`` as a wire index value for ``channel``."""
-    if value is None:
-        return None
-    if channel.is_time:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise ValueError(f"{what}: {value!r} has no time zone (use tz=UTC)")
-            return round(value.timestamp() * _US)
-        if isinstance(value, int | np.integer) and not isinstance(value, bool):
-            return int(value)
-        raise ValueError(
-            f"{what}: {channel.mnemonic} has a time index: give an aware datetime or int "
-            f"microseconds, not {value!r}"
-        )
-    if isinstance(value, datetime | bool):
-        raise ValueError(
-            f"{what}: {channel.mnemonic} has a {channel.index_kind} index: give a number "
-            f"in {channel.index_uom}, not {value!r}"
-        )
-    return float(value)
-
-
-_Plan: TypeAlias = tuple[float, float, float]
-
-
-class _Units:
-    """Which channels (and depth indexes) convert to which unit (``units={"length": "ft",
-    "ROP": "ft/h"}``: keys are mnemonics, index names or quantity classes)."""
-
-    def __init__(self, targets: Mapping[str, str]) -> None:
-        self.targets = dict(targets)
-        self._plans: dict[tuple[str, str], _Plan | None] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self.targets)
-
-    def _target(self, name: str, uom: str) -> str | None:
-        if name in self.targets:
-            return self.targets[name]
-        if not uom or ":" in uom:
-            return None
-        try:
-            quantity = witsml_units.quantity_of(witsml_units.resolve_alias(uom)[0])
-        except UnitError:
-            return None
-        return self.targets.get(quantity)
-
-    def _plan(self, name: str, uom: str) -> _Plan | None:
-        """(A, B, C): ``(A + B·x) / C`` converts values in ``uom``; None: no conversion."""
-        target = self._target(name, uom)
-        key = (uom, target or "")
-        if key not in self._plans:
-            if target is None or target == uom:
-                self._plans[key] = None
-            else:
-                try:
-                    a, b, c, _ = witsml_units.conversion(uom, target)
-                except UnitError as e:
-                    raise UnitError(f"{name!r}: {e}") from None
-                self._plans[key] = (a, b, c)
-        return self._plans[key]
-
-    def plan(self, channel: ChannelMeta) -> _Plan | None:
-        """How ``channel``'s values convert (None: they do not)."""
-        return self._plan(channel.mnemonic, channel.uom)
-
-    def index_plan(self, channel: ChannelMeta) -> _Plan | None:
-        """How ``channel``'s index values convert (time indexes never do)."""
-        if channel.is_time:
-            return None
-        return self._plan(channel.index_name or channel.index_kind, channel.index_uom)
-
-    def check(self, channels: Iterable[ChannelMeta]) -> None:
-        """Raise UnitError (naming the mnemonic) for a target that does not apply, and for a
-        key that is neither a mnemonic or index of these channels nor a quantity class."""
-        from witsml.units.quantities import QUANTITY_CLASSES
-
-        channels = list(channels)
-        names = {c.mnemonic for c in channels} | {c.index_name for c in channels}
-        quantities = dict(QUANTITY_CLASSES)
-        for key in self.targets:
-            if key not in names and key not in quantities:
-                raise UnitError(
-                    f"units: {key!r} is neither a mnemonic of these channels "
-                    f"({', '.join(sorted(c.mnemonic for c in channels))}) nor a quantity class"
-                )
-        for channel in channels:
-            self.plan(channel)
-            self.index_plan(channel)
-
-    def channel(self, channel: ChannelMeta) -> ChannelMeta:
-        """``channel`` with the units its values and index are given in."""
-        uom, index_uom = channel.uom, channel.index_uom
-        if self.plan(channel) is not None:
-            uom = self._target(channel.mnemonic, channel.uom) or uom
-        if self.index_plan(channel) is not None:
-            name = channel.index_name or channel.index_kind
-            index_uom = self._target(name, channel.index_uom) or index_uom
-        if (uom, index_uom) == (channel.uom, channel.index_uom):
-            return channel
-        return dataclasses.replace(
-            channel,
-            uom=uom,
-            index_uom=index_uom,
-            start=_apply(self.index_plan(channel), channel.start),
-            end=_apply(self.index_plan(channel), channel.end),
-        )
-
-    def apply(self, batch: ChannelBatch, original: Mapping[int, ChannelMeta]) -> ChannelBatch:
-        """``batch`` (whose ``channels`` are already converted metadata) with its values and
-        depth indexes converted from the ``original`` channels' units."""
-        if not len(batch):
-            return batch
-        codes = _Codes(batch.channel_ids)
-        values, index = batch.values, batch.index
-        if values.dtype.kind in "fiu":
-            values = _converted_column(values, codes, original, self.plan)
-        if index.dtype.kind == "f":
-            index = _converted_column(index, codes, original, self.index_plan)
-        if values is batch.values and index is batch.index:
-            return batch
-        return ChannelBatch(batch.channels, batch.channel_ids, index, values, batch.nulls)
-
-
-def _apply(plan: _Plan | None, value: int | float | None) -> int | float | None:
-    if plan is None or value is None:
-        return value
-    return (plan[0] + plan[1] * value) / plan[2]
-
-
-def _converted_column(
-    column: NDArray[Any],
-    codes: _Codes,
-    channels: Mapping[int, ChannelMeta],
-    plan_of: Any,
-) -> NDArray[Any]:
-    """``column`` with each item converted by its channel's plan (unchanged if none has one)."""
-    coefficients = np.tile(np.array([0.0, 1.0, 1.0]), (codes.size, 1))
-    converts = False
-    for cid, meta in channels.items():
-        plan = plan_of(meta)
-        code = codes.of(cid)
-        if plan is not None and code is not None:
-            coefficients[code] = plan
-            converts = True
-    if not converts:
-        return column
-    per_item = coefficients[codes.codes]
-    out: NDArray[Any] = (per_item[:, 0] + per_item[:, 1] * column) / per_item[:, 2]
-    return out
-
-
-class _Codes:
-    """Small non-negative codes for the channel ids of a batch, to index per-channel tables
-    (the ids themselves when they are small, as the store's are)."""
-
-    def __init__(self, ids: NDArray[np.int64]) -> None:
-        self._unique: NDArray[np.int64] | None = None
-        if not len(ids):
-            self.codes, self.size = ids, 1
-            return
-        low, high = int(ids.min()), int(ids.max())
-        if low >= 0 and high < _DENSE_IDS:
-            self.codes, self.size = ids, high + 1
-            return
-        unique, inverse = np.unique(ids, return_inverse=True)
-        self._unique = unique
-        self.codes, self.size = inverse.astype(np.int64), len(unique)
-
-    def of(self, channel_id: int) -> int | None:
-        """The code of ``channel_id``; None when the batch has no item of it."""
-        if self._unique is None:
-            return channel_id if 0 <= channel_id < self.size else None
-        at = int(np.searchsorted(self._unique, channel_id))
-        found = at < len(self._unique) and int(self._unique[at]) == channel_id
-        return at if found else None
-
-
-class _Progress:
-    """The last index delivered per channel URI: what comes again is dropped."""
-
-    def __init__(self) -> None:
-        self.last: dict[str, int | float] = {}
-
-    def fresh(self, batch: ChannelBatch) -> ChannelBatch:
-        """The items of ``batch`` past each channel's last index (and of known channels); the
-        last indexes move to the end of what is kept."""
-        if not len(batch):
-            return batch
-        table = _Codes(batch.channel_ids)
-        codes, size = table.codes, table.size
-        known = np.zeros(size, bool)
-        decreasing = np.zeros(size, bool)
-        time = batch.index.dtype.kind in "iu"
-        low = np.iinfo(np.int64).min if time else -np.inf
-        high = np.iinfo(np.int64).max if time else np.inf
-        threshold = np.full(size, low, batch.index.dtype if time else np.float64)
-        metas: dict[int, ChannelMeta] = {}
-        for cid, meta in batch.channels.items():
-            code = table.of(cid)
-            if code is None:
-                continue
-            metas[code] = meta
-            known[code] = True
-            decreasing[code] = not meta.increasing
-            last = self.last.get(meta.uri)
-            threshold[code] = (high if decreasing[code] else low) if last is None else last
-        item_threshold = threshold[codes]
-        item_decreasing = decreasing[codes]
-        keep = np.where(item_decreasing, batch.index < item_threshold, batch.index > item_threshold)
-        keep &= known[codes]
-        batch = batch.select(keep)
-        if len(batch):
-            kept_codes = codes[keep]
-            ends_up = np.full(size, low, threshold.dtype)
-            ends_down = np.full(size, high, threshold.dtype)
-            np.maximum.at(ends_up, kept_codes, batch.index.astype(threshold.dtype))
-            np.minimum.at(ends_down, kept_codes, batch.index.astype(threshold.dtype))
-            present = np.zeros(size, bool)
-            present[kept_codes] = True
-            for code in np.flatnonzero(present).tolist():
-                end = ends_down[code] if decreasing[code] else ends_up[code]
-                self.last[metas[code].uri] = end.item()
-        return batch
 
 
 # --- receiving: one bounded buffer per subscription or stream -------------------------------------
@@ -784,9 +195,9 @@ class ChannelSubscription:
         """How many times it resumed (reconnection, falling behind)."""
         self._client = client
         self._owned: list[ChannelClient] = []
-        self._units = _Units(units or {})
+        self._units = Units(units or {})
         self._original: dict[int, ChannelMeta] = {}
-        self._progress = _Progress()
+        self._progress = Progress()
         self._inbox = _Inbox(buffer)
         self._front: collections.deque[ChannelBatch] = collections.deque()
         self._started = False
@@ -875,7 +286,7 @@ class ChannelSubscription:
                         end = new_end if isinstance(new_end, int | float) else None
                         if end is not None and meta.uri in self._progress.last:
                             self._progress.last[meta.uri] = end
-                        return Truncated(meta, end, _datetime(when))
+                        return Truncated(meta, end, utc_datetime(when))
         return None
 
     def _replaced(self, message: sub_msg.RangeReplaced) -> Replaced | None:
@@ -892,7 +303,7 @@ class ChannelSubscription:
             self.channels[ids[0]],
             bound(interval.start_index),
             bound(interval.end_index),
-            _datetime(message.change_time),
+            utc_datetime(message.change_time),
             self._units.apply(data, self._original) if self._units else data,
         )
 
@@ -978,7 +389,7 @@ class ChannelSubscription:
     def _start(self, channel: ChannelMeta) -> int | float | None:
         """The start index for ``channel``, given in the units asked for, in the channel's."""
         shown = self.channels[channel.id]
-        start = _index_arg(self.start_index, shown, "start")
+        start = wire_index(self.start_index, shown, "start")
         if isinstance(start, float) and shown.index_uom != channel.index_uom:
             return witsml_units.convert(start, shown.index_uom, channel.index_uom)
         return start
@@ -1024,10 +435,6 @@ async def _quietly(work: Any) -> None:
         await work
 
 
-def _datetime(us: int) -> datetime:
-    return datetime.fromtimestamp(us / _US, UTC)
-
-
 class ChannelStream:
     """ChannelStreaming as the consumer (made by :meth:`ChannelClient.stream`): an async
     iterator of :class:`ChannelBatch` and :class:`Truncated` from StartStreaming on; ``async
@@ -1037,7 +444,7 @@ class ChannelStream:
         self.channels: dict[int, ChannelMeta] = {}
         self.reason: str | None = None
         self._client = client
-        self._units = _Units(units or {})
+        self._units = Units(units or {})
         self._original: dict[int, ChannelMeta] = {}
         self._inbox = _Inbox(buffer)
         self._metadata: asyncio.Future[stream_msg.ChannelMetadata] | None = None
@@ -1154,334 +561,6 @@ class ChannelStream:
         await self.stop()
 
 
-# --- loading --------------------------------------------------------------------------------------
-
-Data: TypeAlias = "ChannelTable | pd.DataFrame | DataItems | Mapping[str, Any]"
-"""What a loader takes: a ChannelTable or DataFrame (columns named by mnemonic or URI), a
-mapping of channel (URI or mnemonic) to ``(index, values)`` arrays or a ChannelPoints, or
-DataItems carrying the loader's ids (``loader.ids``)."""
-
-
-@dataclasses.dataclass(eq=False)
-class _Column:
-    channel: ChannelMeta
-    index: NDArray[Any]
-    values: NDArray[Any]
-    nulls: NDArray[np.bool_] | None
-
-
-class ChannelLoader:
-    """Channels opened for loading (made by :meth:`ChannelClient.load`); ``async with`` closes
-    them (CloseChannels), after checking that everything sent was stored."""
-
-    def __init__(self, client: ChannelClient, channels: Sequence[ChannelMeta]) -> None:
-        self.channels = list(channels)
-        """The opened channels (ids of this session, ranges when opened)."""
-        self.sent = 0
-        """Points sent."""
-        self.closed_by_store: dict[int, str] = {}
-        """Channels the store closed on its own, with its reason."""
-        self._client = client
-        self._refused: dict[int, ProtocolError] = {}
-        self._by_uri = {c.uri: c for c in self.channels}
-        self._closed = False
-
-    @property
-    def ids(self) -> dict[str, int]:
-        """The session id of each opened channel, by URI (e.g. for ``Batch.data_items``)."""
-        return {c.uri: c.id for c in self.channels}
-
-    def channel(self, name: str) -> ChannelMeta:
-        """The opened channel with this URI or mnemonic (KeyError if none or several)."""
-        if name in self._by_uri:
-            return self._by_uri[name]
-        found = [c for c in self.channels if c.mnemonic == name]
-        if len(found) != 1:
-            what = "several opened channels" if found else "no opened channel"
-            raise KeyError(
-                f"{what} named {name!r}; opened: {sorted(c.mnemonic for c in self.channels)}"
-            )
-        return found[0]
-
-    # --- receiving (LoadReceiver) --------------------------------------------------------------
-
-    def on_refused(self, message_id: int, error: ProtocolError) -> None:
-        self._refused[message_id] = error
-
-    def on_closed(self, reason: str, channel_ids: list[int]) -> None:
-        mine = {c.id for c in self.channels}
-        for channel_id in channel_ids:
-            if channel_id in mine:
-                self.closed_by_store[channel_id] = reason
-
-    # --- sending -------------------------------------------------------------------------------
-
-    async def append(self, data: Data) -> int:
-        """Append points (see :data:`Data`); returns how many were sent. The store refuses a
-        message that does not append (EINVALID_APPEND...): :meth:`flush` reports it."""
-        self._check_open()
-        messages = self._items(data)
-        for items in messages:
-            await self._send(load_msg.ChannelData(data=items))
-            self.sent += len(items)
-        return sum(len(items) for items in messages)
-
-    async def _send(self, message: Message) -> None:
-        await self._client.send(message)
-
-    async def flush(self) -> None:
-        """Wait until the store has handled everything sent so far; raise ProtocolErrors
-        (keyed ``message <id>``) for the ChannelData it refused since the last flush."""
-        self._check_open()
-        await self._client.request(load_msg.OpenChannels(uris={}))
-        self._raise_refused()
-
-    def _raise_refused(self) -> None:
-        if self._refused:
-            errors = {f"message {i}": e for i, e in sorted(self._refused.items())}
-            self._refused.clear()
-            raise ProtocolErrors("ChannelData", errors)
-
-    async def replace_range(
-        self, start: Index, end: Index, data: Data | None = None, channels: Iterable[str] = ()
-    ) -> datetime:
-        """Replace the points in [``start``, ``end``] of the channels in ``data`` and
-        ``channels`` (named: deleted only) by ``data``; returns the store's change time."""
-        self._check_open()
-        named = [self.channel(name) for name in channels]
-        columns = self._columns(data) if data is not None else []
-        targets = list({c.id: c for c in [*named, *(col.channel for col in columns)]}.values())
-        if not targets:
-            raise ValueError("replace_range: name the channels (data or channels=...)")
-        first = targets[0]
-        interval = wire.IndexInterval(
-            start_index=_index_arg(start, first, "start"),
-            end_index=_index_arg(end, first, "end"),
-            uom=first.index_uom,
-            depth_datum=first.depth_datum,
-        )
-        ids = [c.id for c in targets]
-        budget = self._budget()
-        arrays = _row_items(columns, budget) or [[]]
-        parts = [
-            load_msg.ReplaceRange(changed_interval=interval, channel_ids=ids, data=items)
-            for items in arrays
-        ]
-        response = await self._client.request(parts[0], *parts[1:])
-        answer = response.message
-        assert isinstance(answer, load_msg.ReplaceRangeResponse)
-        return _datetime(answer.channel_change_time)
-
-    async def truncate(self, new_ends: Mapping[str, Index]) -> dict[str, datetime]:
-        """Delete, per channel (URI or mnemonic), the points after its new end index; returns
-        the change time per channel URI."""
-        self._check_open()
-        infos: dict[str, wire.TruncateInfo] = {}
-        for name, end in new_ends.items():
-            channel = self.channel(name)
-            infos[channel.uri] = wire.TruncateInfo(
-                channel_id=channel.id, new_end_index=_index_arg(end, channel, "new end")
-            )
-        response = await self._client.request(load_msg.TruncateChannels(channels=infos))
-        done = {uri: _datetime(t) for uri, t in response.map().items()}
-        if response.errors or response.error is not None:
-            raise ProtocolErrors(
-                "TruncateChannels", dict(response.errors), done, error=response.error
-            )
-        return done
-
-    async def close(self) -> None:
-        """Close the channels (CloseChannels); raise ProtocolErrors for refused ChannelData.
-        Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        handler = ChannelDataLoadCustomer.of(self._client._conn)
-        if not self._client.closed:
-            ids = {c.uri: c.id for c in self.channels if c.id not in self.closed_by_store}
-            if ids:
-                await _quietly(self._client.request(load_msg.CloseChannels(id=ids)))
-        if handler is not None and self in handler.loaders:
-            handler.loaders.remove(self)
-        self._raise_refused()
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise SessionError("this loader is closed")
-
-    async def __aenter__(self) -> ChannelLoader:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            await self.flush()
-        await self.close()
-
-    # --- columns -------------------------------------------------------------------------------
-
-    def _budget(self) -> int:
-        return max(
-            1024, min(1_000_000, self._client.negotiated.capabilities.max_message_size) - 256
-        )
-
-    def _items(self, data: Data) -> list[Sequence[DataItem]]:
-        if isinstance(data, DataItems):
-            step = max(1, self._budget() // 40)
-            return [data[i : i + step] for i in range(0, len(data), step)]
-        return _row_items(self._columns(data), self._budget())
-
-    def _columns(self, data: Data) -> list[_Column]:
-        if isinstance(data, ChannelTable):
-            return self._table_columns(data)
-        if hasattr(data, "columns") and hasattr(data, "index") and not isinstance(data, Mapping):
-            return self._frame_columns(data)
-        if isinstance(data, Mapping):
-            out = []
-            for name, value in data.items():
-                channel = self.channel(name)
-                if isinstance(value, ChannelPoints):
-                    out.append(_column(channel, value.index, value.values, value.nulls))
-                else:
-                    index, values = value
-                    out.append(_column(channel, index, values, None))
-            return out
-        raise TypeError(f"cannot load a {type(data).__name__}: see ChannelLoader.append")
-
-    def _table_columns(self, table: ChannelTable) -> list[_Column]:
-        index_column = table.index
-        out = []
-        for column in table.channels:
-            channel = self.channel(column.mnemonic)
-            index = _converted(index_column.values, index_column.uom, channel.index_uom, channel)
-            values = column.values
-            if column.uom and channel.uom and column.uom != channel.uom:
-                values = _to_unit(values, column.uom, channel)
-            out.append(_column(channel, index, values, column.mask))
-        return out
-
-    def _frame_columns(self, frame: Any) -> list[_Column]:
-        pd = _pandas()
-        units = dict(frame.attrs.get("units", {}))
-        raw_index = frame.index
-        if isinstance(raw_index, pd.DatetimeIndex):
-            stamps = (
-                raw_index if raw_index.tz is None else raw_index.tz_convert("UTC").tz_localize(None)
-            )
-            index = stamps.to_numpy().astype("datetime64[us]")
-        else:
-            index = np.asarray(raw_index)
-        out = []
-        for name in frame.columns:
-            channel = self.channel(str(name))
-            series = frame[name]
-            nulls = series.isna().to_numpy()
-            values = series.to_numpy()
-            if values.dtype == object and channel.data_kind != "typeString":
-                values = series.astype("float64").to_numpy()
-            uom = units.get(name)
-            if uom and channel.uom and uom != channel.uom:
-                values = _to_unit(values, uom, channel)
-            idx = _converted(index, units.get(raw_index.name), channel.index_uom, channel)
-            out.append(_column(channel, idx, values, nulls))
-        return out
-
-
-def _converted(
-    index: NDArray[Any], uom: str | None, target: str, channel: ChannelMeta
-) -> NDArray[Any]:
-    if index.dtype.kind == "M" or channel.is_time:
-        return index
-    if uom and target and uom != target:
-        return witsml_units.convert(index, uom, target)
-    return index
-
-
-def _to_unit(values: NDArray[Any], uom: str, channel: ChannelMeta) -> NDArray[Any]:
-    if values.dtype.kind not in "fiu":
-        raise EncodeError(
-            f"{channel.mnemonic}: {values.dtype} values cannot be converted from {uom}"
-        )
-    try:
-        return witsml_units.convert(values, uom, channel.uom)
-    except UnitError as e:
-        raise EncodeError(f"{channel.mnemonic}: {e}") from None
-
-
-def _column(channel: ChannelMeta, index: Any, values: Any, nulls: Any) -> _Column:
-    """One channel's points for the wire: the index as int64 µs (time) or float64, NaN as null."""
-    idx = np.asarray(index)
-    if idx.dtype.kind == "M":
-        idx = idx.astype("datetime64[us]").astype(np.int64)
-    elif channel.is_time:
-        if idx.dtype.kind not in "iu":
-            raise EncodeError(
-                f"{channel.mnemonic} has a time index: give datetime64 values or int microseconds"
-            )
-        idx = idx.astype(np.int64)
-    else:
-        idx = idx.astype(np.float64)
-    vals = np.asarray(values)
-    mask = None if nulls is None else np.asarray(nulls, bool)
-    if vals.dtype.kind == "f":
-        nan = np.isnan(vals)
-        if nan.any():
-            mask = nan if mask is None else mask | nan
-    if vals.dtype.kind == "U":
-        vals = vals.astype(object)
-    if len(vals) != len(idx) or (mask is not None and len(mask) != len(idx)):
-        raise EncodeError(f"{channel.mnemonic}: {len(idx)} index values but {len(vals)} values")
-    return _Column(channel, idx, vals, mask if mask is not None and mask.any() else None)
-
-
-def _row_items(columns: Sequence[_Column], budget: int) -> list[Sequence[DataItem]]:
-    """The columns as DataItem arrays: row by row when they share their index (a table), one
-    channel after the other otherwise; one array per value dtype, each fitting ``budget``."""
-    from etp.protocols.channel_backend import item_arrays
-    from etp.store.channels import Points
-
-    groups: dict[tuple[str, str], list[_Column]] = {}
-    for c in columns:
-        if len(c.index):
-            groups.setdefault((c.index.dtype.str, c.values.dtype.str), []).append(c)
-    out: list[Sequence[DataItem]] = []
-    for members in groups.values():
-        first = members[0]
-        rows = (
-            len(members) > 1
-            and first.values.dtype != object
-            and all(m.index is first.index or np.array_equal(m.index, first.index) for m in members)
-        )
-        if not rows:
-            parts = [(m.channel.id, Points(m.index, m.values, m.nulls)) for m in members]
-            out += item_arrays(parts, budget)
-            continue
-        k, n = len(members), len(first.index)
-        ids = np.tile(np.array([m.channel.id for m in members], np.int64), n)
-        index = np.repeat(first.index, k)
-        values = np.stack([m.values for m in members], axis=1).ravel()
-        nulls = None
-        if any(m.nulls is not None for m in members):
-            nulls = np.stack(
-                [m.nulls if m.nulls is not None else np.zeros(n, bool) for m in members], axis=1
-            ).ravel()
-        step = max(k, budget // 40 // k * k)  # whole rows per message
-        out += [
-            DataItems(
-                ids[i : i + step],
-                index[i : i + step],
-                values[i : i + step],
-                None if nulls is None else nulls[i : i + step],
-            )
-            for i in range(0, len(ids), step)
-        ]
-    return out
-
-
 # --- the client methods ---------------------------------------------------------------------------
 
 
@@ -1565,11 +644,11 @@ class ChannelClient:
         None: open) (GetRanges). Raises ProtocolErrors with the points read in ``results``
         when the store stops at its MaxRangeDataItemCount."""
         metas = await self.channels(channels)
-        converter = _Units(units or {})
+        converter = Units(units or {})
         converter.check(metas)
         shown = {m.id: converter.channel(m) for m in metas}
         ranges = [  # in the units asked for: the store converts the interval
-            (s, _index_arg(start, s, "start"), _index_arg(end, s, "end")) for s in shown.values()
+            (s, wire_index(start, s, "start"), wire_index(end, s, "end")) for s in shown.values()
         ]
         batch = await self._read_ranges(ranges, {m.id: m for m in metas})
         if not converter:
@@ -1689,55 +768,6 @@ class SyncChannelStream(_SyncIterator):
     def stop(self) -> None:
         """StopStreaming."""
         self._runner.call(self._source.stop())
-
-
-class SyncChannelLoader:
-    """A blocking :class:`ChannelLoader`."""
-
-    def __init__(self, loader: ChannelLoader, runner: _LoopThread) -> None:
-        self.loader = loader
-        self._runner = runner
-
-    @property
-    def channels(self) -> list[ChannelMeta]:
-        return self.loader.channels
-
-    @property
-    def ids(self) -> dict[str, int]:
-        return self.loader.ids
-
-    def append(self, data: Data) -> int:
-        """See :meth:`ChannelLoader.append`."""
-        return self._runner.call(self.loader.append(data))
-
-    def flush(self) -> None:
-        """See :meth:`ChannelLoader.flush`."""
-        self._runner.call(self.loader.flush())
-
-    def replace_range(
-        self, start: Index, end: Index, data: Data | None = None, channels: Iterable[str] = ()
-    ) -> datetime:
-        """See :meth:`ChannelLoader.replace_range`."""
-        return self._runner.call(self.loader.replace_range(start, end, data, list(channels)))
-
-    def truncate(self, new_ends: Mapping[str, Index]) -> dict[str, datetime]:
-        """See :meth:`ChannelLoader.truncate`."""
-        return self._runner.call(self.loader.truncate(dict(new_ends)))
-
-    def close(self) -> None:
-        """See :meth:`ChannelLoader.close`."""
-        self._runner.call(self.loader.close())
-
-    def __enter__(self) -> SyncChannelLoader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._runner.call(self.loader.__aexit__(exc_type, exc, tb))
 
 
 class SyncChannelClient:

@@ -12,7 +12,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etp.client_channels import ChannelBatch, ChannelMeta, _Progress
+from etp.channel_data import ChannelBatch, ChannelMeta, Progress
 from etp.codec import decode_message, encode_message
 from etp.messages.channel_subscribe import ChannelData
 from etp.messages.datatypes import MessageFlags, MessageHeader
@@ -130,7 +130,7 @@ def test_progress_delivers_every_point_once_in_order(
     case: tuple[bool, list[ChannelBatch], dict[int, np.ndarray]],
 ) -> None:
     _, batches, expected = case
-    progress = _Progress()
+    progress = Progress()
     delivered: dict[int, list[float]] = {}
     for batch in batches:
         fresh = progress.fresh(batch)
