@@ -219,9 +219,11 @@ class ChannelLoader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is None:
-            await self.flush()
-        await self.close()
+        try:
+            if exc is None:
+                await self.flush()
+        finally:
+            await self.close()
 
     # --- columns -------------------------------------------------------------------------------
 
