@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ChannelLoader", "Data", "SyncChannelLoader"]
 
+_MESSAGE_BYTES = 1_000_000
+
 
 # --- the loader -------------------------------------------------------------------------------
 
@@ -228,8 +230,9 @@ class ChannelLoader:
     # --- columns -------------------------------------------------------------------------------
 
     def _budget(self) -> int:
+        # Each ChannelData is one transaction of the store: about 45,000 points a commit.
         return max(
-            1024, min(1_000_000, self._client.negotiated.capabilities.max_message_size) - 256
+            1024, min(_MESSAGE_BYTES, self._client.negotiated.capabilities.max_message_size) - 256
         )
 
     def _items(self, data: Data) -> list[Sequence[DataItem]]:
