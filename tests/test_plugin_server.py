@@ -17,6 +17,7 @@ from etp.protocols.store_backend import StoreLimits
 from etp.simulator import CURVES, TIME_CURVES
 from etp.store import Store
 from etp.sync import SyncClient
+from witsml.data import ChannelTable
 from witsml.objects import Log, TimeIndexValue, Trajectory, Well, Wellbore
 from witsml_etp_pytest.objects import SAMPLE_ROWS, LogFactory, Samples
 from witsml_etp_pytest.server import EtpServer, StoreHandle
@@ -233,7 +234,7 @@ def test_append_refuses_what_it_cannot_place(
         etp_store.append(log)  # not stored
     etp_store.put(log)
     other = witsml_log_factory(5, channels=["WOB"])
-    with pytest.raises(ProtocolError, match=r"no stored channel \['WOB'\]"):
+    with pytest.raises(ProtocolError, match="no stored channel named 'WOB'"):
         etp_store.append(log.uri, other.channel_sets[0].table())
     with pytest.raises(ValueError, match="give the data"):
         etp_store.append(log.uri)
@@ -321,3 +322,24 @@ def test_closing_the_simulation_closes_its_channels(
     etp_simulator.close()
     etp_simulator.close()
     assert statuses() == {"Inactive"}
+
+
+def test_append_to_a_log_goes_channel_set_by_channel_set(
+    etp_store: StoreHandle, witsml_log_factory: LogFactory
+) -> None:
+    """A Log whose ChannelSets share mnemonics: each set's data goes to its own channels."""
+    log = witsml_log_factory(20, channels=["ROP", "WOB"], nulls=0.0)
+    other = witsml_log_factory(30, channels=["ROP"], index="time", nulls=0.0).channel_sets[0]
+    log.channel_sets.append(other)
+    space = "eml:///dataspace('logs')"
+    etp_store.put(log, dataspace=space)
+    assert etp_store.append(log, dataspace=space) == 2 * 20 + 30
+    first, second = (f"{space}/{cs.uri.removeprefix('eml:///')}" for cs in log.channel_sets)
+    assert counts(etp_store, first) == {"ROP": 20, "WOB": 20}
+    assert counts(etp_store, second) == {"ROP": 30}
+    with pytest.raises(ProtocolError, match="2 stored channels named 'ROP'"):
+        etp_store.append(f"{space}/{log.uri.removeprefix('eml:///')}", other.table())
+    table = log.channel_sets[0].table()
+    doubled = ChannelTable(list(table.indexes), [*table.channels, table.channels[0]])
+    with pytest.raises(ProtocolError, match="names a channel twice"):
+        etp_store.append(log.channel_sets[0], doubled, dataspace=space)

@@ -36,10 +36,10 @@ from etp.errors import ErrorCode, ProtocolError, ProtocolErrors
 from etp.protocols.store import object_record
 from etp.server import Server
 from etp.store import ObjectRecord, ResourceQuery, Store, open_store
-from etp.store.channels import Points
+from etp.store.channels import ChannelInfo, Points
 from etp.store_server import store_server
 from etp.sync import SyncClient, _LoopThread
-from etp.uri import DataspaceUri
+from etp.uri import DataObjectUri, DataspaceUri
 from witsml.data import ChannelTable, Column
 from witsml.objects import ChannelSet, GenericObject, Log, XmlModel
 from witsml.xml.reader import WitsmlObject
@@ -120,32 +120,43 @@ class StoreHandle:
             raise ProtocolErrors("delete", dict(outcome.errors), outcome.deleted)
         return [uri for deleted in outcome.deleted.values() for uri in deleted]
 
-    def append(self, target: Log | ChannelSet | str, data: ChannelTable | None = None) -> int:
-        """Append channel data to the stored channels of ``target`` (a Log, ChannelSet or their
-        URI, already put), as ChannelDataLoad would: afterwards the channel protocols serve it.
+    def append(
+        self,
+        target: Log | ChannelSet | str,
+        data: ChannelTable | None = None,
+        *,
+        dataspace: str = _DEFAULT_DATASPACE,
+    ) -> int:
+        """Append channel data to the stored channels of ``target`` (a Log or ChannelSet already
+        put, in ``dataspace``, or its URI), as ChannelDataLoad would: afterwards the channel
+        protocols serve it. Returns the points appended.
 
         ``data``'s channel columns are matched to the channels by mnemonic; without ``data``,
-        the data ``target`` itself holds (each ChannelSet's). Returns the points appended.
-        Raises ProtocolError as the store does (EINVALID_APPEND for indexes that do not
-        continue a channel...), ProtocolErrors for a target that is not stored.
+        each ChannelSet of ``target`` gets the data it holds (a transaction per ChannelSet).
+        Raises ProtocolError as the store does (EINVALID_APPEND for indexes that do not continue
+        a channel...) and EINVALID_ARGUMENT for a mnemonic matching no channel or several;
+        ProtocolErrors for a target that is not stored.
         """
-        uri = target if isinstance(target, str) else target.uri
+        space = DataspaceUri.parse(dataspace).dataspace_uri
+
+        def uri_of(obj: Log | ChannelSet) -> str:
+            return str(DataObjectUri.build(obj.qualified_type, obj.uuid, dataspace=space.path))
+
         if data is not None:
-            tables = [data]
+            work = [(target if isinstance(target, str) else uri_of(target), data)]
         elif isinstance(target, str):
-            raise ValueError(f"append to {uri}: give the data (a ChannelTable)")
+            raise ValueError(f"append to {target}: give the data (a ChannelTable)")
         else:
             sets = target.channel_sets if isinstance(target, Log) else [target]
-            tables = [channel_set.table() for channel_set in sets]
+            work = [(uri_of(channel_set), channel_set.table()) for channel_set in sets]
 
         async def append(store: Store) -> int:
-            opened = await store.channels.open([uri])
-            if opened.errors:
-                raise ProtocolErrors("append", dict(opened.errors))
-            keys = {info.definition.mnemonic: info.key for info in opened.found[uri]}
             count = 0
-            for table in tables:
-                points = _points(table, keys, uri)
+            for uri, table in work:
+                opened = await store.channels.open([uri])
+                if opened.errors:
+                    raise ProtocolErrors("append", dict(opened.errors))
+                points = _points(table, opened.found[uri], uri)
                 await store.channels.append(points)
                 count += sum(len(p) for p in points.values())
             return count
@@ -273,16 +284,25 @@ def _record(obj: Document, dataspace: str) -> ObjectRecord:
         raise ProtocolError(e.code, f"{os.fspath(obj)}: {e.message}") from None
 
 
-def _points(table: ChannelTable, keys: dict[str, int], uri: str) -> dict[int, Points]:
-    """The table's channel columns as points per channel key (matched by mnemonic)."""
-    unknown = [m for m in table.mnemonics if m not in keys]
-    if unknown:
+def _points(table: ChannelTable, channels: list[ChannelInfo], uri: str) -> dict[int, Points]:
+    """The table's channel columns as points per channel key, matched by mnemonic."""
+    keys: dict[str, list[int]] = {}
+    for info in channels:
+        keys.setdefault(info.definition.mnemonic, []).append(info.key)
+    names = table.mnemonics
+    for name in names:
+        if len(keys.get(name, ())) != 1:
+            found = f"{len(keys[name])} stored channels" if name in keys else "no stored channel"
+            raise ProtocolError(
+                ErrorCode.EINVALID_ARGUMENT,
+                f"append to {uri}: {found} named {name!r}; it has {sorted(keys)}",
+            )
+    if len(set(names)) != len(names):
         raise ProtocolError(
-            ErrorCode.EINVALID_ARGUMENT,
-            f"append to {uri}: no stored channel {unknown}; it has {sorted(keys)}",
+            ErrorCode.EINVALID_ARGUMENT, f"append to {uri}: the data names a channel twice"
         )
     index = _index_values(table.index)
-    return {keys[column.mnemonic]: Points(index, column.values, column.mask) for column in table}
+    return {keys[c.mnemonic][0]: Points(index, c.values, c.mask) for c in table}
 
 
 def _index_values(column: Column) -> np.ndarray[Any, Any]:
