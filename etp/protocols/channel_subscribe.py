@@ -297,6 +297,8 @@ class ChannelSubscribeHandler(ProtocolHandler):
                 sub.seq = last_seq
         except ProtocolError as e:  # the channel was deleted meanwhile
             await self._stop(subs, f"cannot read the channel: {e.message}")
+        except StoreError as e:
+            await self._stop(subs, f"the store cannot be read: {e}")
         except SessionError:
             return
 

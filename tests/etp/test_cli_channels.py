@@ -36,11 +36,13 @@ async def test_subscribe_prints_rows_as_csv(tmp_path: Path) -> None:
             "subscribe", server.url, log.uri, "--latest", "2", "--csv", "--rows", "4"
         )
         assert process.stdout is not None
-        header = await asyncio.wait_for(process.stdout.readline(), 30)  # it has subscribed
-        await store.channels.append({log.keys[0]: depths(3.0, 1)})  # a row after the latest
+        first = b""
+        for _ in range(4):  # the header and the latest rows: then a new row
+            first += await asyncio.wait_for(process.stdout.readline(), 30)
+        await store.channels.append({log.keys[0]: depths(3.0, 1)})
         out, err = await asyncio.wait_for(process.communicate(), 30)
         assert process.returncode == 0, err.decode()
-        rows = list(csv.reader(io.StringIO((header + out).decode())))
+        rows = list(csv.reader(io.StringIO((first + out).decode())))
         assert rows == [
             ["DEPTH (m)", "A (gAPI)", "B (gAPI)"],
             ["1.5", "15", ""],
