@@ -5,13 +5,14 @@ Run this file with::
 
     pytest examples/test_with_fixtures.py
 
-The functions under "Your code" stand for the service under test (normally imported from your
-package): a drilling summary computed from a WITSML log, a job copying well names out of an ETP
-store, a service reacting to new wellbores, a dashboard tile showing the bit depth of a live
-rig. The tests below feed them realistic objects and a real ETP server, started per test.
+The functions under "your code" stand for the service under test (normally imported from your
+package): a drilling summary computed from a WITSML log, a job reading well names out of an ETP
+store, a service registering new wellbores, a live hole-depth feed and a dashboard tile following
+a drilling rig. The tests below feed them realistic objects, a real ETP server started per test
+and a simulated rig pushing data to it.
 
-The async test needs pytest-asyncio (its ``@pytest.mark.asyncio`` mark works in both its strict
-and auto modes); everything else is plain pytest. See docs/pytest-plugin.md.
+The async tests need pytest-asyncio (their ``@pytest.mark.asyncio`` mark works in its strict
+and auto modes alike); everything else is plain pytest. See docs/pytest-plugin.md.
 """
 
 from __future__ import annotations
