@@ -236,6 +236,8 @@ class PageRun:
 
     def run_shell(self, block: Block) -> None:
         script = self.shell(block.text)
+        if str(self.port) in script and not re.search(r"^\s*etp serve\b", script, re.M):
+            self.ensure_server()
         pairs = prompts(script) if re.search(r"^\$ ", script, re.M) else None
         if pairs is None:
             body = "set -e\n" + script
