@@ -29,7 +29,9 @@
   was received has been read, unless ``resume=True``: then it reconnects if needed (with
   backoff), asks for the channels' metadata again, subscribes from now, fills the gap from the
   last index it delivered with GetRanges, and drops what it already delivered: every point
-  exactly once, in channel order.
+  exactly once, in channel order. (A channel none of whose points had been delivered yet
+  resumes from its first point when it was empty as the subscription began, from ``start``
+  if given; for a ``latest`` subscription, with its latest points again.)
 """
 
 from __future__ import annotations
@@ -203,6 +205,8 @@ class ChannelSubscription:
         self._started = False
         self._ended = False
         self._handler: ChannelSubscribeCustomer | None = None
+        self._first_ends: dict[str, int | float | None] | None = None
+        """Each channel's end index when the subscription began."""
 
     # --- receiving (ChannelReceiver) ---------------------------------------------------------
 
@@ -359,7 +363,24 @@ class ChannelSubscription:
         self.channels = {i: self._units.channel(m) for i, m in metas.items()}
         self._handler = handler
         handler.route(list(metas), self)
-        resumed = {i: m for i, m in metas.items() if m.uri in self._progress.last}
+        first = self._first_ends is None
+        if self._first_ends is None:
+            self._first_ends = {m.uri: m.end for m in metas.values()}
+            if self.start_index is None and not self.latest:  # from now: past the end then
+                for m in metas.values():
+                    if m.end is not None:
+                        self._progress.last[m.uri] = m.end
+        # Resumed: from now, and the gap (GetRanges) from the last index delivered, or from the
+        # start of a channel that was empty when the subscription began.
+        resumed = {
+            i: m
+            for i, m in metas.items()
+            if not first
+            and (
+                m.uri in self._progress.last
+                or (self.start_index is None and self._first_ends.get(m.uri) is None)
+            )
+        }
         infos = {
             str(i): wire.ChannelSubscribeInfo(
                 channel_id=i,
@@ -379,7 +400,7 @@ class ChannelSubscription:
         if resumed:  # what came between the last point delivered and the new subscription
             ends = {m.uri: m.end for m in await client.channels([m.uri for m in resumed.values()])}
             gaps = [
-                (m, self._progress.last[m.uri], ends.get(m.uri))
+                (m, self._progress.last.get(m.uri), ends.get(m.uri))
                 for m in resumed.values()
                 if ends.get(m.uri) is not None
             ]

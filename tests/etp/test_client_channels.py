@@ -300,6 +300,19 @@ async def test_a_reader_that_falls_behind_is_told_or_resumed_exactly_once(tmp_pa
         await other.close()
 
 
+async def test_a_subscription_from_now_resumes_with_only_new_points(tmp_path: Path) -> None:
+    async with serving(tmp_path) as (server, store), etp.connect(server.url) as client:
+        log = await put_log(store, ["A"])
+        await store.channels.append({log.keys[0]: depths(0.0, 10)})  # before: never delivered
+        async with client.subscribe(log.uri, buffer=20, resume=True) as subscription:
+            for n in range(10):  # 10 messages of 5 points, nobody reading: it falls behind
+                await store.channels.append({log.keys[0]: depths(10.0 + 2.5 * n, 5)})
+            await asyncio.sleep(0.2)
+            got = by_mnemonic(await take(subscription, 50))
+            assert subscription.resumed >= 1
+        assert [i for i, _ in got["A"]] == [10.0 + 0.5 * n for n in range(50)]
+
+
 async def test_resume_across_a_server_restart_gets_every_point_once(tmp_path: Path) -> None:
     port = free_port()
     url = f"sqlite:///{tmp_path / 'restart.db'}"
