@@ -220,7 +220,9 @@ class PageRun:
         if text.lstrip().startswith(">>>"):
             parser = doctest.DocTestParser()
             test = parser.get_doctest(text, self.namespace, block.where, str(block.page), 0)
-            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+            runner = doctest.DocTestRunner(
+                optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+            )
             failures: list[str] = []
             runner.run(test, out=failures.append, clear_globs=False)
             self.namespace.update(test.globs)
