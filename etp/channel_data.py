@@ -192,15 +192,19 @@ class ChannelBatch:
         return cls(channels, ids, index, values, nulls)
 
     @classmethod
+    def empty(cls, channels: Mapping[int, ChannelMeta]) -> ChannelBatch:
+        """A batch without points."""
+        return cls(channels, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+    @classmethod
     def concat(cls, batches: Sequence[ChannelBatch]) -> ChannelBatch:
-        """One batch of several, in order (channels merged, later metadata winning)."""
+        """One batch of several (at least one), in order (channels merged, later metadata
+        winning)."""
         if len(batches) == 1:
             return batches[0]
         channels: dict[int, ChannelMeta] = {}
         for b in batches:
             channels.update(b.channels)
-        if not batches:
-            return cls(channels, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
         nulls = None
         if any(b.nulls is not None for b in batches):
             nulls = np.concatenate(

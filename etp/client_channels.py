@@ -45,8 +45,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
-
 from etp.channel_data import (
     ChannelBatch,
     ChannelMeta,
@@ -702,9 +700,7 @@ class ChannelClient:
             for m in response.messages
             if isinstance(m, sub_msg.GetRangesResponse) and len(m.data)
         ]
-        batch = ChannelBatch.concat(batches) if batches else ChannelBatch.concat([])
-        if batch is not None and not batches:
-            batch = ChannelBatch(dict(channels), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        batch = ChannelBatch.concat(batches) if batches else ChannelBatch.empty(channels)
         if response.errors or response.error is not None:
             raise ProtocolErrors("GetRanges", dict(response.errors), batch, error=response.error)
         return batch
