@@ -12,6 +12,7 @@ from etp.errors import (
     ProtocolError,
     RequestTimeout,
     SessionError,
+    SubscriptionStopped,
 )
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __all__ = [
     "ProtocolError",
     "RequestTimeout",
     "SessionError",
+    "SubscriptionStopped",
     "__version__",
     "connect",
     "connect_sync",
