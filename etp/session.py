@@ -47,7 +47,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from etp.capabilities import COUNTERPART, Negotiated
-from etp.codec import decode_header, decode_message, encode_message, encode_record, may_compress
+from etp.codec import (
+    compressed,
+    decode_header,
+    decode_message,
+    encode_message,
+    encode_record,
+    may_compress,
+)
 from etp.errors import (
     DecodeError,
     EncodeError,
@@ -820,7 +827,7 @@ class Session:
             )
             data = encode_message(header, body)
             if self._gzip and len(data) >= COMPRESS_MIN and may_compress(header):
-                data = encode_message(header, body, compress=True)
+                data = compressed(data)
             if len(data) > limit:
                 raise _TooLarge(
                     f"{cls.__name__} is {len(data)} bytes, over the limit of {limit} bytes "
