@@ -18,9 +18,10 @@ Every fenced block of ``README.md`` and ``docs/*.md`` has a language. What each 
 Each page runs in an empty working folder holding ``examples`` (a link to the project's) and
 ``docs/img``. The pages name a local server ``ws://127.0.0.1:9002/`` (``etp serve``'s default):
 ``9002`` becomes a free port below 32768 for the page, ``etp serve`` gets ``--port`` that port
-and ``--host 0.0.0.0`` becomes ``--host 127.0.0.1``; an ``etp serve`` or ``etp simulate`` line
+and ``--host 0.0.0.0`` becomes ``--host 127.0.0.1``. An ``etp serve`` or ``etp simulate`` line
 without ``&`` or ``--duration`` runs in the background (as in another terminal), and the harness
-waits until the server answers (and for ``--simulate``, until the rig's objects are stored).
+waits until the server answers (and for ``--simulate``, until the rig's objects are stored); a
+block starting ``etp serve`` while one listens stops the page's earlier processes first.
 When a block names the port and nothing listens there, the harness starts the server the pages
 describe first, ``etp serve --load examples/data/*.xml --simulate --rate 10`` (no auth, SQLite
 in the working folder). Every process a page started is stopped when the page is done.
@@ -238,7 +239,10 @@ class PageRun:
 
     def run_shell(self, block: Block) -> None:
         script = self.shell(block.text)
-        if str(self.port) in script and not re.search(r"^\s*etp serve\b", script, re.M):
+        serves = re.search(r"^\s*etp serve\b", script, re.M) is not None
+        if serves and listening(self.port):
+            self.stop_processes()  # a new server on the port: the previous one was stopped
+        elif str(self.port) in script and not serves:
             self.ensure_server()
         pairs = prompts(script) if re.search(r"^\$ ", script, re.M) else None
         if pairs is None:
@@ -347,6 +351,12 @@ class PageRun:
         raise AssertionError("the simulated rig's objects never appeared")
 
     def close(self) -> None:
+        self.stop_processes()
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+    def stop_processes(self) -> None:
+        """SIGTERM to every process the page started (SIGKILL after 15 s), port freed."""
         for group in self.groups:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(group, signal.SIGTERM)
@@ -361,8 +371,9 @@ class PageRun:
             else:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(group, signal.SIGKILL)
-        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-        self.loop.close()
+        self.groups.clear()
+        while listening(self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager
