@@ -13,6 +13,17 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "test_with_fixtures.py"
+# plugins these runs do not need (half a second of start-up each)
+UNUSED = (
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:xdist",
+    "-p",
+    "no:timeout",
+)
 
 
 def test_the_plugin_is_registered_for_pytest() -> None:
@@ -38,7 +49,7 @@ def test_the_example_runs_in_a_project_with_strict_asyncio(pytester: pytest.Pyte
         """
     )
     pytester.makepyfile(test_with_fixtures=EXAMPLE.read_text())
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result = pytester.runpytest_subprocess(*UNUSED, "-W", "error")
     result.assert_outcomes(passed=11)
 
 
@@ -66,7 +77,7 @@ def test_without_pytest_asyncio_sync_fixtures_work_and_etp_client_says_why_not(
             pass
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:asyncio", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*UNUSED, "-p", "no:asyncio")
     result.assert_outcomes(passed=2, errors=2)
     result.stdout.fnmatch_lines(
         [
@@ -119,5 +130,5 @@ def test_auto_mode_session_loops_and_overridden_fixtures(pytester: pytest.Pytest
             assert witsml_well.uuid == object_uuid(4, "well")
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result = pytester.runpytest_subprocess(*UNUSED, "-W", "error")
     result.assert_outcomes(passed=3)
