@@ -132,3 +132,24 @@ def test_auto_mode_session_loops_and_overridden_fixtures(pytester: pytest.Pytest
     )
     result = pytester.runpytest_subprocess(*UNUSED, "-W", "error")
     result.assert_outcomes(passed=3)
+
+
+def test_loaded_by_hand_when_plugins_do_not_load_themselves(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With PYTEST_DISABLE_PLUGIN_AUTOLOAD both plugins are named by module: the async fixtures
+    must still find pytest-asyncio (a regression: it was looked up by its entry point name)."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.asyncio
+        async def test_async_client(etp_client):
+            assert await etp_client.ping() >= 0
+        """
+    )
+    plugins = ("-p", "witsml_etp_pytest.plugin", "-p", "pytest_asyncio.plugin")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *plugins, "-W", "error")
+    result.assert_outcomes(passed=1)

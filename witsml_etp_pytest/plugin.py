@@ -17,6 +17,7 @@ Fixtures (function scope):
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -42,12 +43,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "etp_simulator(rate_hz=1.0, start_time=None, start_depth=1500.0): the etp_simulator "
         "fixture's rig",
     )
-    if config.pluginmanager.hasplugin("asyncio"):
+    if _asyncio_active(config):
         from witsml_etp_pytest import async_fixtures
 
         config.pluginmanager.register(async_fixtures, "witsml_etp_asyncio")
     else:
         config.pluginmanager.register(_WithoutAsyncio(), "witsml_etp_no_asyncio")
+
+
+def _asyncio_active(config: pytest.Config) -> bool:
+    """Whether pytest-asyncio is registered (by its entry point, or ``-p pytest_asyncio.plugin``
+    when plugins do not load automatically)."""
+    plugin = sys.modules.get("pytest_asyncio.plugin")
+    return plugin is not None and config.pluginmanager.is_registered(plugin)
 
 
 # --- WITSML objects ------------------------------------------------------------------------------
