@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from etp.codec import decode_header
-from etp.errors import ErrorCode
+from etp.errors import EncodeError, ErrorCode
 from etp.messages import dataspace, store
 from etp.messages.datatypes import ActiveStatusKind, DataObject, MessageFlags, Resource
 from etp.protocols import MapResponse
@@ -49,7 +49,10 @@ def test_split_map_response_reassembles(
     server = server_endpoint(capabilities=small_limits(limit), compression=compression)
     cli, srv = opened_pair(server, client_endpoint())
     uris = {k: f"eml:///witsml20.Well({k})" for k in sizes} or {"none": "eml:///"}
-    request_id = cli.send_request(store.GetDataObjects(uris=uris), 0)
+    try:
+        request_id = cli.send_request(store.GetDataObjects(uris=uris), 0)
+    except EncodeError:  # the request itself is over the limit: not what this test is about
+        assume(False)
     (request,) = pump(cli, srv)
     assert isinstance(request, MessageReceived)
     objects = {k: data_object(k, n) for k, n in sizes.items()}
