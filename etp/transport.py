@@ -51,6 +51,7 @@ from etp.errors import (
 )
 from etp.messages.base import Message
 from etp.messages.core import Authorize, AuthorizeResponse
+from etp.messages.datatypes import MessageHeader
 from etp.protocols import HandlerRegistry, NotTaken, ProtocolHandler, Request, SessionContext
 from etp.session import (
     CloseReceived,
@@ -286,6 +287,15 @@ class Connection(SessionContext):
         start = self._loop.time()
         await self._await_response(self.session.ping(start))
         return self._loop.time() - start
+
+    def refuse(self, about: MessageHeader, error: ProtocolError) -> None:
+        if self._ended.is_set():
+            return
+        try:
+            self.session.send_error(about, error)
+        except (SessionError, EncodeError) as e:
+            self._log.warning("could not send %s: %s", error, e)
+        self._flush()
 
     def start_task(self, coro: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
         task = self._loop.create_task(coro, name=name)

@@ -189,6 +189,12 @@ class SessionContext(abc.ABC):
     def start_task(self, coro: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
         """Run background work for this session; cancelled when the session ends, errors logged."""
 
+    def refuse(self, about: MessageHeader, error: ProtocolError) -> None:
+        """Send a ProtocolException about the peer's message ``about`` after its handler
+        returned (work it left running, e.g. a ChannelData committed later); does nothing once
+        the session has ended."""
+        raise NotImplementedError
+
     @abc.abstractmethod
     async def reauthorize(self, authorization: str, supplemental: Mapping[str, str]) -> bool:
         """Core Authorize: check new credentials and, if valid, make them the session's identity.

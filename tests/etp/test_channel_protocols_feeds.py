@@ -77,6 +77,8 @@ async def test_a_subscriber_that_stops_reading_is_stopped_not_waited_for(tmp_pat
                         np.ones(1000 * channels),
                     )
                 )
+                if start % 4000 == 3000:  # a producer that does not outrun the store
+                    await loader.flush()
             await loader.flush()
             return time.perf_counter() - began
 
