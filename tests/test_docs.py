@@ -28,6 +28,7 @@ def test_every_block_has_a_known_language(page: Path) -> None:
         )
 
 
+@pytest.mark.slow  # a page with a server takes 5-25 s (processes started, stopped cleanly)
 @pytest.mark.parametrize("page", PAGES, ids=_id)
 def test_the_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runnable = [b for b in blocks(page) if b.lang in RUNNABLE and not b.skip]

@@ -74,6 +74,7 @@ def run_example(name: str, *args: str, cwd: Path, timeout: float = 60) -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # a few seconds of live data
 def test_stream_to_dataframe(store: str, tmp_path: Path) -> None:
     out = run_example(
         "stream_to_dataframe.py", store, "--seconds", "3", "--units", "length=ft",
@@ -106,6 +107,7 @@ def test_put_las_log(store: str, tmp_path: Path) -> None:
     assert rop.values.tolist() == [table["ROP"].values[row]]
 
 
+@pytest.mark.slow  # a few seconds of live data
 def test_watch_notifications(store: str, tmp_path: Path) -> None:
     watcher = subprocess.Popen(
         [sys.executable, str(EXAMPLES / "watch_notifications.py"), store, "--seconds", "4"],
