@@ -40,6 +40,7 @@ from etp.messages import datatypes as wire
 from etp.messages.base import Message
 from etp.messages.data_items import DataItems
 from etp.messages.datatypes import DataItem
+from etp.protocols.channel_backend import item_arrays, item_bytes
 from etp.protocols.channel_data_load import ChannelDataLoadCustomer
 from witsml import units as witsml_units
 from witsml.data import ChannelTable
@@ -237,7 +238,8 @@ class ChannelLoader:
 
     def _items(self, data: Data) -> list[Sequence[DataItem]]:
         if isinstance(data, DataItems):
-            step = max(1, self._budget() // 40)
+            width = item_bytes(data.channel_ids, data.indexes, data.values)
+            step = max(1, self._budget() // width)
             return [data[i : i + step] for i in range(0, len(data), step)]
         return _row_items(self._columns(data), self._budget())
 
@@ -347,7 +349,6 @@ def _column(channel: ChannelMeta, index: Any, values: Any, nulls: Any) -> _Colum
 def _row_items(columns: Sequence[_Column], budget: int) -> list[Sequence[DataItem]]:
     """The columns as DataItem arrays: row by row when they share their index (a table), one
     channel after the other otherwise; one array per value dtype, each fitting ``budget``."""
-    from etp.protocols.channel_backend import item_arrays
     from etp.store.channels import Points
 
     groups: dict[tuple[str, str], list[_Column]] = {}
@@ -375,7 +376,7 @@ def _row_items(columns: Sequence[_Column], budget: int) -> list[Sequence[DataIte
             nulls = np.stack(
                 [m.nulls if m.nulls is not None else np.zeros(n, bool) for m in members], axis=1
             ).ravel()
-        step = max(k, budget // 40 // k * k)  # whole rows per message
+        step = max(k, budget // item_bytes(ids, index, values) // k * k)  # whole rows
         out += [
             DataItems(
                 ids[i : i + step],

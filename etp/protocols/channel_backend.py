@@ -40,6 +40,7 @@ __all__ = [
     "index_bound",
     "index_value",
     "item_arrays",
+    "item_bytes",
     "metadata_record",
     "open_channels",
     "points_by_id",
@@ -298,6 +299,20 @@ def index_bound(
 _VALUE_BYTES = {"f8": 8, "f4": 4, "i8": 10, "i4": 5, "b1": 1}
 
 
+def item_bytes(channel_ids: NDArray[Any], indexes: NDArray[Any], values: NDArray[Any]) -> int:
+    """The most bytes one item of these DataItems columns takes encoded (one index, no
+    attributes; numeric values): to cut arrays that fit a message without encoding them."""
+    top = int(channel_ids.max(initial=0))
+    return 5 + _varint_bytes(2 * top) + _column_bytes(indexes) + _column_bytes(values)
+
+
+def _column_bytes(column: NDArray[Any]) -> int:
+    if column.dtype.kind in "iu" and len(column):  # zig-zag varints
+        largest = max(abs(int(column.min())), abs(int(column.max())))
+        return _varint_bytes(2 * largest + 1)
+    return _VALUE_BYTES.get(column.dtype.str[1:], 10)
+
+
 def item_arrays(parts: Sequence[tuple[int, Points]], budget: int) -> list[Sequence[DataItem]]:
     """The points of ``parts`` ((channel id, points) in the order to send) as DataItem arrays of
     at most ``budget`` encoded bytes each: DataItems columns, one array per index and value
@@ -308,21 +323,15 @@ def item_arrays(parts: Sequence[tuple[int, Points]], budget: int) -> list[Sequen
             kind = (points.indexes.dtype.str[1:], points.values.dtype.str[1:])
             groups.setdefault(kind, []).append((channel_id, points))
     out: list[Sequence[DataItem]] = []
-    for (index_kind, value_kind), members in groups.items():
+    for (_, value_kind), members in groups.items():
         if value_kind in _VALUE_BYTES:
-            width = _VALUE_BYTES[value_kind] + (8 if index_kind == "f8" else 10)
-            out += _columns(members, budget, width)
+            out += _columns(members, budget)
         else:
             out += _generic(members, budget)
     return out
 
 
-def _columns(
-    members: list[tuple[int, Points]], budget: int, width: int
-) -> list[Sequence[DataItem]]:
-    top = max(channel_id for channel_id, _ in members)
-    per_item = width + 5 + _varint_bytes(2 * top)
-    step = max(1, budget // per_item)
+def _columns(members: list[tuple[int, Points]], budget: int) -> list[Sequence[DataItem]]:
     if len(members) == 1:
         channel_id, points = members[0]
         ids = np.full(len(points), channel_id, np.int64)
@@ -336,6 +345,7 @@ def _columns(
             nulls = np.concatenate(
                 [p.nulls if p.nulls is not None else np.zeros(len(p), bool) for _, p in members]
             )
+    step = max(1, budget // item_bytes(ids, indexes, values))
     return [
         DataItems(
             ids[i : i + step],
