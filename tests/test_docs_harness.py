@@ -73,7 +73,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.page.relative_to(ROOT)}:{self.line}"
+        page = self.page.relative_to(ROOT) if self.page.is_relative_to(ROOT) else self.page
+        return f"{page}:{self.line}"
 
 
 def blocks(page: Path) -> list[Block]:
@@ -412,16 +413,12 @@ def test_prompts_split_commands_outputs_and_continuations() -> None:
 
 
 def test_blocks_read_languages_lines_and_skips(tmp_path: Path) -> None:
-    page = ROOT / "docs" / "_harness_probe.md"
-    text = (
+    page = tmp_path / "probe.md"
+    page.write_text(
         "# t\n\n```python\nx = 1\n```\n\n<!-- docs-test: skip: needs PostgreSQL -->\n"
         "```sh\netp serve --store postgresql://db\n```\n"
     )
-    page.write_text(text)
-    try:
-        first, second = blocks(page)
-    finally:
-        page.unlink()
+    first, second = blocks(page)
     assert (first.line, first.lang, first.text, first.skip) == (3, "python", "x = 1\n", None)
     assert (second.line, second.lang, second.skip) == (8, "sh", "needs PostgreSQL")
 
