@@ -37,6 +37,7 @@ from witsml.data import ChannelTable, Column
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 EXAMPLE = ROOT / "examples" / "data" / "log.xml"
+EXAMPLE_WELLBORE_UUID = "6f2e1b9a-4c1d-4e0f-9a3b-2d8c5e7f1a02"  # examples/data/wellbore.xml
 
 Floats = npt.NDArray[np.float64]
 
@@ -156,6 +157,7 @@ def log_xml(
     *,
     name: str = "Surface data 12.25in section",
     wellbore: str = "15/9-F-11 T2",
+    wellbore_uuid: str | None = None,
     company: str = "Northwind Mudlogging",
     created: str = "2024-03-14T06:00:00Z",
 ) -> bytes:
@@ -216,7 +218,7 @@ def log_xml(
   <Wellbore>
     <eml:ContentType>application/x-witsml+xml;version=2.0;type=Wellbore</eml:ContentType>
     <eml:Title>{escape(wellbore)}</eml:Title>
-    <eml:Uuid>{_uuid(wellbore)}</eml:Uuid>
+    <eml:Uuid>{wellbore_uuid or _uuid(wellbore)}</eml:Uuid>
   </Wellbore>
   <ChannelSet schemaVersion="2.0" uuid="{_uuid(name, "channel set")}">
     {citation(name, "    ")}
@@ -268,8 +270,13 @@ def cached(name: str, make: Callable[[], bytes]) -> Path:
 
 
 def example_log() -> bytes:
-    """The bundled example: 500 rows from 1500 m every 0.5 m, 12 surface channels."""
-    return log_xml(drilling_table(500, channels=12, top=1500.0, step=0.5, seed=7))
+    """The bundled example: 500 rows from 1500 m every 0.5 m, 12 surface channels, in the
+    example Wellbore (``examples/data/wellbore.xml``)."""
+    return log_xml(
+        drilling_table(500, channels=12, top=1500.0, step=0.5, seed=7),
+        wellbore="Alpha A-3 main bore",
+        wellbore_uuid=EXAMPLE_WELLBORE_UUID,
+    )
 
 
 if __name__ == "__main__":

@@ -71,3 +71,16 @@ def test_witsml_parse_gives_the_same_table() -> None:
 
     log = parse(EXAMPLE)
     assert_same_table(log.channel_sets[0].table(), _table())
+
+
+def test_the_example_objects_refer_to_each_other() -> None:
+    """Every Well/Wellbore reference in examples/data names an object that is there too, so
+    `etp serve --load examples/data/*.xml` builds one connected graph (regression: the log once
+    named a Wellbore that did not exist)."""
+    objects = [witsml.parse(path) for path in sorted(EXAMPLE.parent.glob("*.xml"))]
+    present = {(o.object_type, str(o.uuid)) for o in objects}
+    for obj in objects:
+        for ref in obj.references():
+            kind = ref.content_type.rsplit("type=", 1)[-1]
+            if kind in ("Well", "Wellbore"):
+                assert (kind, str(ref.uuid)) in present, f"{obj.object_type} -> {kind} {ref.uuid}"
