@@ -164,7 +164,9 @@ def encode_into(out: bytearray, items: Any) -> bool:
     """Append ``items`` as an ``array<DataItem>`` if it is a DataItems; say whether it was."""
     if type(items) is not DataItems:
         return False
-    out += encode(items)
+    if items._encoded is None:  # encoded once, however many sessions send it
+        items._encoded = encode(items)
+    out += items._encoded
     return True
 
 

@@ -33,7 +33,7 @@ class DataItems(Sequence[DataItem]):
     :class:`DataItem` objects equal to what the generic decoder returns for the same bytes.
     """
 
-    __slots__ = ("_ids", "_indexes", "_nulls", "_values")
+    __slots__ = ("_encoded", "_ids", "_indexes", "_nulls", "_values")
 
     def __init__(
         self,
@@ -80,6 +80,7 @@ class DataItems(Sequence[DataItem]):
             if column is not None:
                 column.flags.writeable = False
         self._ids, self._indexes, self._values, self._nulls = ids, indexes, values, nulls
+        self._encoded: bytes | None = None  # the codec's, kept: the columns cannot change
 
     @classmethod
     def _trusted(

@@ -14,6 +14,7 @@ path) both ways; only string channels (and irregular items a peer may send) take
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import weakref
 from collections.abc import Mapping, Sequence
@@ -313,10 +314,38 @@ def _column_bytes(column: NDArray[Any]) -> int:
     return _VALUE_BYTES.get(column.dtype.str[1:], 10)
 
 
+# The arrays last built for few points, by (budget, (channel id, id(points))...), with the parts
+# (holding the Points alive keeps their ids theirs).
+_SHARED: collections.OrderedDict[
+    tuple[object, ...], tuple[list[Sequence[DataItem]], Sequence[tuple[int, Points]]]
+] = collections.OrderedDict()
+_SHARED_ENTRIES = 32
+_SHARED_POINTS = 65_536
+
+
 def item_arrays(parts: Sequence[tuple[int, Points]], budget: int) -> list[Sequence[DataItem]]:
     """The points of ``parts`` ((channel id, points) in the order to send) as DataItem arrays of
     at most ``budget`` encoded bytes each: DataItems columns, one array per index and value
-    dtype (a message holds one of each), generic items for string values."""
+    dtype (a message holds one of each), generic items for string values.
+
+    The same parts again (the same Points objects under the same ids: what every session
+    subscribed to the channels of one commit sends) give the same DataItems objects, built
+    once, whose encoding the codec then reuses: fan-out costs little per session. Only sends
+    of up to 65,536 points are remembered (the last 32)."""
+    key = (budget, *((channel_id, id(points)) for channel_id, points in parts))
+    shared = _SHARED.get(key)
+    if shared is not None:
+        _SHARED.move_to_end(key)
+        return list(shared[0])
+    arrays = _item_arrays(parts, budget)
+    if sum(len(points) for _, points in parts) <= _SHARED_POINTS:
+        _SHARED[key] = (arrays, list(parts))
+        if len(_SHARED) > _SHARED_ENTRIES:
+            _SHARED.popitem(last=False)
+    return list(arrays)
+
+
+def _item_arrays(parts: Sequence[tuple[int, Points]], budget: int) -> list[Sequence[DataItem]]:
     groups: dict[tuple[str, str], list[tuple[int, Points]]] = {}
     for channel_id, points in parts:
         if len(points):
@@ -337,7 +366,8 @@ def _columns(members: list[tuple[int, Points]], budget: int) -> list[Sequence[Da
         ids = np.full(len(points), channel_id, np.int64)
         indexes, values, nulls = points.indexes, points.values, points.nulls
     else:
-        ids = np.concatenate([np.full(len(p), i, np.int64) for i, p in members])
+        lengths = [len(p) for _, p in members]
+        ids = np.repeat(np.array([i for i, _ in members], np.int64), lengths)
         indexes = np.concatenate([p.indexes for _, p in members])
         values = np.concatenate([p.values for _, p in members])
         nulls = None

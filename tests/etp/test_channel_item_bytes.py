@@ -49,3 +49,30 @@ def test_channel_data_items_are_that_large() -> None:
         items = DataItems(ids, index, np.random.default_rng(1).normal(size=2400))
         width = item_bytes(items.channel_ids, items.indexes, items.values)
         assert set(item_sizes(items)) == {width}
+
+
+def test_the_same_points_under_the_same_ids_give_the_same_arrays() -> None:
+    from etp.protocols.channel_backend import item_arrays
+    from etp.store.channels import Points
+
+    parts = [(i, Points(np.array([10, 20], np.int64), np.array([1.0, 2.0]))) for i in (1, 2)]
+    first = item_arrays(parts, 100_000)
+    again = item_arrays(list(parts), 100_000)
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True]
+    [other_ids] = item_arrays([(3, p) for _, p in parts], 100_000)
+    assert other_ids is not first[0]
+    assert isinstance(other_ids, DataItems)
+    assert list(other_ids.channel_ids) == [3, 3, 3, 3]
+    copies = [(i, Points(p.indexes.copy(), p.values.copy())) for i, p in parts]
+    assert item_arrays(copies, 100_000)[0] is not first[0]  # other Points: built again
+    big = [(1, Points(np.arange(70_000, dtype=np.int64), np.zeros(70_000)))]
+    assert item_arrays(big, 10_000_000)[0] is not item_arrays(big, 10_000_000)[0]  # not kept
+
+
+def test_a_data_items_array_is_encoded_once() -> None:
+    items = DataItems(np.arange(100) % 24, np.arange(100) * 0.5, np.ones(100))
+    first = encode_record(ChannelData(data=items))
+    assert items._encoded is not None
+    assert encode_record(ChannelData(data=items)) == first
+    same = DataItems(items.channel_ids, items.indexes, items.values)
+    assert encode_record(ChannelData(data=same)) == first
