@@ -51,6 +51,7 @@ index unit) otherwise."""
 
 _US = 1_000_000
 _DENSE_IDS = 1 << 20  # channel ids below this are looked up in tables, above by sorting
+_INT64 = np.iinfo(np.int64)
 
 
 # --- metadata and data ---------------------------------------------------------------------------
@@ -600,47 +601,67 @@ class Progress:
 
     def __init__(self) -> None:
         self.last: dict[str, int | float] = {}
+        self._channels: Mapping[int, ChannelMeta] | None = None
+        self._ids = np.zeros(0, np.int64)  # the known channel ids, sorted
+        self._dense = True  # they are 1, 2, 3...
+        self._uris: list[str] = []  # and by position there: their URIs,
+        self._down: list[bool] = []  # whether their index decreases
+        self._decreasing = np.zeros(0, bool)
+        self._any_down = False
 
     def fresh(self, batch: ChannelBatch) -> ChannelBatch:
         """The items of ``batch`` past each channel's last index (and of known channels); the
-        last indexes move to the end of what is kept."""
+        last indexes move to the end of what is kept. Vectorized over the items: Python work
+        per known channel only to read and write ``last``."""
         if not len(batch):
             return batch
-        table = _Codes(batch.channel_ids)
-        codes, size = table.codes, table.size
-        known = np.zeros(size, bool)
-        decreasing = np.zeros(size, bool)
-        time = batch.index.dtype.kind in "iu"
-        low = np.iinfo(np.int64).min if time else -np.inf
-        high = np.iinfo(np.int64).max if time else np.inf
-        threshold = np.full(size, low, batch.index.dtype if time else np.float64)
-        metas: dict[int, ChannelMeta] = {}
-        for cid, meta in batch.channels.items():
-            code = table.of(cid)
-            if code is None:
-                continue
-            metas[code] = meta
-            known[code] = True
-            decreasing[code] = not meta.increasing
-            last = self.last.get(meta.uri)
-            threshold[code] = (high if decreasing[code] else low) if last is None else last
-        item_threshold = threshold[codes]
-        item_decreasing = decreasing[codes]
-        keep = np.where(item_decreasing, batch.index < item_threshold, batch.index > item_threshold)
-        keep &= known[codes]
-        batch = batch.select(keep)
+        self._learn(batch.channels)
+        ids, index = batch.channel_ids, batch.index
+        count = len(self._ids)
+        if self._dense:  # ids 1..count, as the store gives them: their slot is id - 1
+            slots = ids - 1
+            known = (slots >= 0) & (slots < count)
+        else:
+            slots = np.searchsorted(self._ids, ids)
+            known = slots < count
+            known[known] = self._ids[slots[known]] == ids[known]
+        slots = np.where(known, slots, 0)
+        time = index.dtype.kind in "iu"
+        low, high = (_INT64.min, _INT64.max) if time else (-np.inf, np.inf)
+        last = self.last
+        thresholds = np.array(
+            [last.get(u, high if d else low) for u, d in zip(self._uris, self._down, strict=True)],
+            index.dtype,
+        )
+        after = index > thresholds[slots]
+        if self._any_down:
+            after = np.where(self._decreasing[slots], index < thresholds[slots], after)
+        batch = batch.select(known & after)
         if len(batch):
-            kept_codes = codes[keep]
-            ends_up = np.full(size, low, threshold.dtype)
-            ends_down = np.full(size, high, threshold.dtype)
-            np.maximum.at(ends_up, kept_codes, batch.index.astype(threshold.dtype))
-            np.minimum.at(ends_down, kept_codes, batch.index.astype(threshold.dtype))
-            present = np.zeros(size, bool)
-            present[kept_codes] = True
-            for code in np.flatnonzero(present).tolist():
-                end = ends_down[code] if decreasing[code] else ends_up[code]
-                self.last[metas[code].uri] = end.item()
+            kept = slots[known & after]
+            ends = np.full(count, low, index.dtype)
+            np.maximum.at(ends, kept, batch.index)
+            if self._any_down:
+                lows = np.full(count, high, index.dtype)
+                np.minimum.at(lows, kept, batch.index)
+                ends = np.where(self._decreasing, lows, ends)
+            present = np.unique(kept).tolist()
+            for k, end in zip(present, ends[present].tolist(), strict=True):
+                last[self._uris[k]] = end
         return batch
+
+    def _learn(self, channels: Mapping[int, ChannelMeta]) -> None:
+        """Tables of the subscription's channels (again only when it gives another mapping)."""
+        if channels is self._channels:
+            return
+        self._channels = channels
+        order = sorted(channels)
+        self._ids = np.array(order, np.int64)
+        self._dense = order == list(range(1, len(order) + 1))
+        self._uris = [channels[i].uri for i in order]
+        self._down = [not channels[i].increasing for i in order]
+        self._decreasing = np.array(self._down, bool)
+        self._any_down = any(self._down)
 
 
 def utc_datetime(us: int) -> datetime:

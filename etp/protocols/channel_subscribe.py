@@ -46,6 +46,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from etp.errors import ErrorCode, ProtocolError, SessionError, StoreError
 from etp.messages import channel_subscribe as msg
@@ -556,6 +557,8 @@ class ChannelSubscribeCustomer(ProtocolHandler):
     def __init__(self, session: SessionContext) -> None:
         super().__init__(session)
         self._routes: dict[int, ChannelReceiver] = {}
+        self._tables: list[tuple[ChannelReceiver, NDArray[np.int64]]] | None = None
+        """Each receiver and its channel ids, sorted (built again after a change of routes)."""
         _CUSTOMERS[session] = self
 
     @staticmethod
@@ -567,11 +570,13 @@ class ChannelSubscribeCustomer(ProtocolHandler):
         """Send what concerns ``channel_ids`` to ``receiver`` (register before subscribing)."""
         for channel_id in channel_ids:
             self._routes[channel_id] = receiver
+        self._tables = None
 
     def unroute(self, receiver: ChannelReceiver) -> None:
         """Forget ``receiver``."""
         for channel_id in [i for i, r in self._routes.items() if r is receiver]:
             del self._routes[channel_id]
+        self._tables = None
 
     async def handle(self, request: Request) -> Reply:
         message = request.message
@@ -592,15 +597,14 @@ class ChannelSubscribeCustomer(ProtocolHandler):
 
     def _route_data(self, data: Sequence[DataItem]) -> bool:
         """Hand ``data`` to the receivers of its channels; False if none is routed."""
-        receivers = {id(r): r for r in self._routes.values()}
-        if not data or not receivers:
+        if not data or not self._routes:
             return False
         if isinstance(data, DataItems):
             ids = data.channel_ids
             taken = False
-            for receiver in receivers.values():
-                mine = [i for i, r in self._routes.items() if r is receiver]
-                mask = np.isin(ids, mine)
+            for receiver, mine in self._receiver_tables():
+                at = np.searchsorted(mine, ids)
+                mask = mine[np.minimum(at, len(mine) - 1)] == ids
                 if mask.all():
                     receiver.on_data(data)
                     return True
@@ -623,6 +627,14 @@ class ChannelSubscribeCustomer(ProtocolHandler):
         for receiver, items in by_receiver.values():
             receiver.on_data(items)
         return bool(by_receiver)
+
+    def _receiver_tables(self) -> list[tuple[ChannelReceiver, NDArray[np.int64]]]:
+        if self._tables is None:
+            by_receiver: dict[int, tuple[ChannelReceiver, list[int]]] = {}
+            for channel_id, receiver in self._routes.items():
+                by_receiver.setdefault(id(receiver), (receiver, []))[1].append(channel_id)
+            self._tables = [(r, np.array(sorted(ids), np.int64)) for r, ids in by_receiver.values()]
+        return self._tables
 
     def _route_message(self, ids: Sequence[int], message: Message) -> bool:
         done: set[int] = set()

@@ -1,0 +1,87 @@
+"""channel_data.Progress: what a subscription already delivered is dropped, per channel, in its
+direction (the vectorized filter against an item-by-item model)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from etp.channel_data import ChannelBatch, ChannelMeta, Progress
+
+
+def meta(channel_id: int, *, decreasing: bool, time: bool) -> ChannelMeta:
+    return ChannelMeta(
+        uri=f"eml:///witsml20.Channel(c{channel_id})",
+        id=channel_id,
+        mnemonic=f"C{channel_id}",
+        uom="m",
+        data_kind="typeDouble",
+        index_kind="DateTime" if time else "MeasuredDepth",
+        index_uom="s" if time else "m",
+        index_name="TIME" if time else "DEPTH",
+        direction="Decreasing" if decreasing else "Increasing",
+        start=None,
+        end=None,
+        status="Active",
+    )
+
+
+def model(last: dict[str, float], batch: ChannelBatch) -> list[int]:
+    """Item by item: the positions kept, and ``last`` moved to the ends of what is kept."""
+    kept = []
+    ends: dict[str, float] = {}
+    pairs = zip(batch.channel_ids.tolist(), batch.index.tolist(), strict=True)
+    for n, (cid, at) in enumerate(pairs):
+        m = batch.channels.get(cid)
+        if m is None:
+            continue
+        before = last.get(m.uri)
+        if before is None or (at > before if m.increasing else at < before):
+            kept.append(n)
+            end = ends.get(m.uri)
+            ends[m.uri] = at if end is None else (max(end, at) if m.increasing else min(end, at))
+    last.update(ends)
+    return kept
+
+
+@st.composite
+def sequences(draw: st.DrawFn) -> tuple[dict[int, ChannelMeta], list[tuple[list[int], list[int]]]]:
+    time = draw(st.booleans())
+    dense = draw(st.booleans())
+    count = draw(st.integers(1, 6))
+    ids = (
+        list(range(1, count + 1))
+        if dense
+        else draw(st.lists(st.integers(0, 2**40), min_size=count, max_size=count, unique=True))
+    )
+    channels = {i: meta(i, decreasing=draw(st.booleans()), time=time) for i in ids}
+    batches = draw(
+        st.lists(
+            st.lists(
+                st.tuples(st.sampled_from([*ids, 2**41]), st.integers(-50, 50)),
+                min_size=0,
+                max_size=20,
+            ),
+            max_size=6,
+        )
+    )
+    return channels, [([c for c, _ in b], [i for _, i in b]) for b in batches]
+
+
+@given(sequences())
+def test_progress_drops_what_was_delivered(
+    case: tuple[dict[int, ChannelMeta], list[tuple[list[int], list[int]]]],
+) -> None:
+    channels, batches = case
+    time = next(iter(channels.values())).is_time
+    progress, last = Progress(), dict[str, float]()
+    for ids, indexes in batches:
+        index = np.array(indexes, np.int64 if time else np.float64)
+        batch = ChannelBatch(
+            channels, np.array(ids, np.int64), index, np.arange(len(ids), dtype=np.float64)
+        )
+        expected = model(last, batch)
+        kept = progress.fresh(batch)
+        assert kept.values.tolist() == [float(n) for n in expected]
+        assert progress.last == last
