@@ -31,6 +31,7 @@ one gzip stream. No length prefix, no schema on the wire::
 
 from __future__ import annotations
 
+import collections
 import zlib
 from typing import Any, TypeVar
 
@@ -108,6 +109,13 @@ def _write_header(out: bytearray, header: MessageHeader, flags: int) -> None:
     write_int(out, flags)
 
 
+# Bodies recently compressed (up to 64 KiB, the last 64): the same body sent to many sessions
+# (a commit's channel data to every subscriber) is compressed once.
+_PACKED: collections.OrderedDict[bytes, bytes] = collections.OrderedDict()
+_PACKED_ENTRIES = 64
+_PACKED_BYTES = 65_536
+
+
 def compressed(data: bytes) -> bytes:
     """An encoded message with its body gzip-compressed and flag 0x08 set (what
     ``encode_message(..., compress=True)`` gives, without encoding the body again). The
@@ -115,7 +123,18 @@ def compressed(data: bytes) -> bytes:
     header, p = _read_header(data)
     out = bytearray()
     _write_header(out, header, int(header.message_flags) | MessageFlags.COMPRESSED)
-    out += _gzip(data[p:])
+    body = data[p:]
+    if len(body) > _PACKED_BYTES:
+        out += _gzip(body)
+        return bytes(out)
+    packed = _PACKED.get(body)
+    if packed is None:
+        packed = _PACKED[body] = _gzip(body)
+        if len(_PACKED) > _PACKED_ENTRIES:
+            _PACKED.popitem(last=False)
+    else:
+        _PACKED.move_to_end(body)
+    out += packed
     return bytes(out)
 
 

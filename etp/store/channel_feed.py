@@ -65,11 +65,12 @@ class ChannelFeed:
         self._keys -= gone
         self._hub._detach(self, gone)
 
-    def _deliver(self, event: ChannelEvent) -> None:
+    def _deliver(self, events: list[ChannelEvent], weight: int) -> None:
+        """Queue ``events`` (of total ``weight``) and wake the reader once."""
         if self._closed or self._failure is not None:
             return
-        self._pending.append(event)
-        self._weight += _weight(event)
+        self._pending.extend(events)
+        self._weight += weight
         if self._weight > self._max_pending:
             self._fail(
                 StoreError(
@@ -170,12 +171,23 @@ class ChannelHub:
         return {key for key in keys if key in self._by_key}
 
     def publish(self, events: Iterable[ChannelEvent]) -> None:
-        """Deliver committed events, in order, to the feeds of their channels."""
+        """Deliver committed events, in order, to the feeds of their channels (each feed gets
+        its share of a commit at once: one wake-up, however many channels)."""
+        shares: dict[ChannelFeed, list[ChannelEvent]] = {}
+        weights: dict[ChannelFeed, int] = {}
         for event in events:
             feeds = self._by_key.get(event.key)
             if feeds:
-                for feed in list(feeds):
-                    feed._deliver(event)
+                weight = _weight(event)
+                for feed in feeds:
+                    if feed in shares:
+                        shares[feed].append(event)
+                        weights[feed] += weight
+                    else:
+                        shares[feed] = [event]
+                        weights[feed] = weight
+        for feed, mine in shares.items():
+            feed._deliver(mine, weights[feed])
 
     def fail_all(self, reason: str) -> None:
         """Cut every feed off: changes may have been missed (e.g. a lost connection)."""
