@@ -46,7 +46,7 @@ def test_the_same_body_under_other_headers() -> None:
     body = ChannelData(data=DataItems(np.arange(200) % 24, np.arange(200) * 0.5, np.ones(200)))
     for message_id in (2, 4, 300_000):  # the second and third reuse the first's gzip
         head = MessageHeader(
-            protocol=21, message_type=4, correlation_id=0, message_id=message_id, message_flags=2
+            protocol=22, message_type=4, correlation_id=0, message_id=message_id, message_flags=2
         )
         packed = compressed(encode_message(head, body))
         assert packed == encode_message(head, body, compress=True)
