@@ -60,7 +60,7 @@ def test_a_log_contains_its_channel_set_and_channels() -> None:
     assert all(c.qualified_type == "witsml20.Channel" for c in channel_set.contained)
     # containment is not repeated as a reference; the PropertyKind of a channel is secondary
     assert [r.target for r in record.references] == [
-        "eml:///witsml20.Wellbore(a90ac19e-f08b-5110-b58b-95356bf4288f)"
+        "eml:///witsml20.Wellbore(6f2e1b9a-4c1d-4e0f-9a3b-2d8c5e7f1a02)"  # the example Wellbore
     ]
     assert channel_set.references == ()
     channel = channel_set.contained[0]
@@ -77,6 +77,7 @@ async def test_described_records_serve_discovery(tmp_path: Path) -> None:
         well = records[0].uri
         below = await store.get_resources(ResourceQuery(well, scope=ContextScope.SOURCES, depth=2))
         assert [r.qualified_type for r in below.resources] == [
+            "witsml20.Log",
             "witsml20.Trajectory",
             "witsml20.Wellbore",
         ]

@@ -222,7 +222,7 @@ async def test_get_resources_walks_the_graph_from_an_object(tmp_path: Path) -> N
                 await client.request(get_resources(WELL, ContextScopeKind.SOURCES_OR_SELF, depth=2))
             )
         )
-        assert two == {WELL, WELLBORE, TRAJECTORY}  # the example Log is of another Wellbore
+        assert two == {WELL, WELLBORE, TRAJECTORY, LOG}
         assert uris(await client.request(get_resources(WELL, ContextScopeKind.SELF))) == [WELL]
         with_edges = await client.request(
             get_resources(
@@ -232,7 +232,10 @@ async def test_get_resources_walks_the_graph_from_an_object(tmp_path: Path) -> N
         [edges] = [
             m for m in with_edges.messages if isinstance(m, discovery.GetResourcesEdgesResponse)
         ]
-        assert {(e.source_uri, e.target_uri) for e in edges.edges} == {(TRAJECTORY, WELLBORE)}
+        assert {(e.source_uri, e.target_uri) for e in edges.edges} == {
+            (TRAJECTORY, WELLBORE),
+            (LOG, WELLBORE),
+        }
         counted = [
             r
             for m in with_edges.messages
