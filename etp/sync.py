@@ -36,16 +36,30 @@ from etp.messages.base import Message
 from etp.protocols import Request
 from etp.session import Response
 
-__all__ = ["SyncClient", "connect_sync"]
+__all__ = ["LoopThread", "SyncClient", "connect_sync"]
 
 _T = TypeVar("_T")
 
 
-class _LoopThread:
-    """An event loop running in a daemon thread."""
+class LoopThread:
+    """An asyncio event loop running in a daemon thread of its own, for blocking code that
+    drives coroutines (:class:`SyncClient`, the ``etp_server`` test fixture's server)::
+
+        runner = LoopThread()
+        try:
+            result = runner.call(some_coroutine(), timeout=10)
+        finally:
+            runner.stop()
+
+    The thread never touches the caller's event loop, so this works under a running one (a
+    notebook, an async test).
+    """
 
     def __init__(self) -> None:
+        """Start the loop and its thread."""
         self.loop = asyncio.new_event_loop()
+        """The loop: use ``asyncio.run_coroutine_threadsafe(coro, loop)`` for work that
+        :meth:`call` does not fit."""
         self._thread = threading.Thread(target=self._run, name="etp-sync-loop", daemon=True)
         self._thread.start()
 
@@ -54,6 +68,11 @@ class _LoopThread:
         self.loop.run_forever()
 
     def call(self, coro: Coroutine[Any, Any, _T], timeout: float | None = None) -> _T:
+        """Run ``coro`` on the loop and return its result (or raise what it raises), blocking.
+
+        With ``timeout`` (seconds), raises :class:`~etp.errors.RequestTimeout` when it is not
+        done by then (the coroutine is cancelled).
+        """
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result(timeout)
@@ -62,11 +81,15 @@ class _LoopThread:
             raise RequestTimeout(f"no result within {timeout:g} s") from None
 
     def stop(self) -> None:
+        """Stop the loop, wait for the thread to end and close the loop. Idempotent."""
         if self.loop.is_closed():
             return
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
         self.loop.close()
+
+
+_LoopThread = LoopThread  # the name the client modules' type hints still use
 
 
 class SyncClient(SyncStoreClient, SyncChannelClient, SyncGrowingObjectClient):
@@ -75,7 +98,7 @@ class SyncClient(SyncStoreClient, SyncChannelClient, SyncGrowingObjectClient):
     (:class:`~etp.client_store.SyncStoreClient`, :class:`~etp.client_channels.SyncChannelClient`,
     :class:`~etp.client_growing.SyncGrowingObjectClient`)."""
 
-    def __init__(self, client: Client, runner: _LoopThread) -> None:
+    def __init__(self, client: Client, runner: LoopThread) -> None:
         self._client = client
         self._runner = runner
 
@@ -145,7 +168,7 @@ class SyncClient(SyncStoreClient, SyncChannelClient, SyncGrowingObjectClient):
 
 def connect_sync(url: str, **options: Any) -> SyncClient:
     """Open an ETP session, blocking; takes the options of :func:`etp.client.connect`."""
-    runner = _LoopThread()
+    runner = LoopThread()
 
     async def open_client() -> Client:
         return await connect(url, **options)

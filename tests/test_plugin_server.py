@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,12 +13,13 @@ import pytest
 
 import etp
 import witsml
+import witsml_etp_pytest
 from etp.client import Client
-from etp.errors import ConnectionClosed, ErrorCode, ProtocolError, ProtocolErrors
+from etp.errors import ConnectionClosed, ErrorCode, ProtocolError, ProtocolErrors, RequestTimeout
 from etp.protocols.store_backend import StoreLimits
 from etp.simulator import CURVES, TIME_CURVES
 from etp.store import Store
-from etp.sync import SyncClient
+from etp.sync import LoopThread, SyncClient
 from witsml.data import ChannelTable
 from witsml.objects import Log, TimeIndexValue, Trajectory, Well, Wellbore
 from witsml_etp_pytest.objects import SAMPLE_ROWS, LogFactory, Samples
@@ -343,3 +346,40 @@ def test_append_to_a_log_goes_channel_set_by_channel_set(
     doubled = ChannelTable(list(table.indexes), [*table.channels, table.channels[0]])
     with pytest.raises(ProtocolError, match="names a channel twice"):
         etp_store.append(log.channel_sets[0], doubled, dataspace=space)
+
+
+def test_the_plugin_uses_only_public_names_of_etp() -> None:
+    """witsml_etp_pytest.server runs its server on etp.sync.LoopThread (was the private
+    _LoopThread); no module of the plugin imports a private name of etp or witsml."""
+    folder = Path(witsml_etp_pytest.__file__).parent
+    private = [
+        f"{path.name}: {node.module}.{alias.name}"
+        for path in sorted(folder.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.split(".")[0]
+        in (
+            "etp",
+            "witsml",
+        )
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []
+
+
+def test_loop_thread_runs_coroutines_and_times_out() -> None:
+    runner = LoopThread()
+    try:
+
+        async def where() -> str:
+            return threading.current_thread().name
+
+        assert runner.call(where()) != threading.current_thread().name
+        with pytest.raises(RequestTimeout):
+            runner.call(asyncio.sleep(5), timeout=0.05)
+    finally:
+        runner.stop()
+    runner.stop()  # idempotent
+    assert runner.loop.is_closed()

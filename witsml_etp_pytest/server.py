@@ -38,7 +38,7 @@ from etp.server import Server
 from etp.store import ObjectRecord, ResourceQuery, Store, open_store
 from etp.store.channels import ChannelInfo, Points
 from etp.store_server import store_server
-from etp.sync import SyncClient, _LoopThread
+from etp.sync import LoopThread, SyncClient
 from etp.uri import DataObjectUri, DataspaceUri
 from witsml.data import ChannelTable, Column
 from witsml.objects import ChannelSet, GenericObject, Log, XmlModel
@@ -60,7 +60,7 @@ class StoreHandle:
     ``run`` gives the :class:`etp.store.Store` itself for anything else.
     """
 
-    def __init__(self, store: Store, runner: _LoopThread) -> None:
+    def __init__(self, store: Store, runner: LoopThread) -> None:
         self._store = store
         self._runner = runner
 
@@ -172,7 +172,7 @@ class EtpServer:
     """
 
     def __init__(
-        self, runner: _LoopThread, store: Store, server: Server, secret: bytes | None
+        self, runner: LoopThread, store: Store, server: Server, secret: bytes | None
     ) -> None:
         self._runner = runner
         self._store = store
@@ -196,7 +196,7 @@ class EtpServer:
         """
         secret = secrets.token_bytes(32) if auth else None
         authenticate = JwtAuth([shared_secret(secret)]) if secret is not None else None
-        runner = _LoopThread()
+        runner = LoopThread()
 
         async def open_and_serve() -> tuple[Store, Server]:
             store = await open_store(f"sqlite:///{directory / 'store.db'}")
