@@ -171,10 +171,9 @@ class RigFeed:
         status_every: float = 10.0,
     ) -> FeedStatus:
         """Feed the store until :meth:`stop` or for ``duration`` seconds (from when its channels
-        are open); ``on_status`` gets
-        the status every ``status_every`` seconds and at the end. Raises ConnectionClosed when
-        the store cannot be reached (at once, or when lost without ``reconnect``) and
-        ProtocolErrors when it refuses the objects."""
+        are open); ``on_status`` gets the status every ``status_every`` seconds and at the end.
+        Raises ConnectionClosed when the store cannot be reached (at once, or when lost without
+        ``reconnect``) and ProtocolErrors when it refuses the objects."""
         loop = asyncio.get_running_loop()
         link = await self._first_link()
         deadline = None if duration is None else loop.time() + duration
@@ -197,7 +196,10 @@ class RigFeed:
                     if not self.reconnect:
                         raise ConnectionClosed(f"lost the store at {self.url}: {e}") from None
                     log.warning("lost the store at %s (%s): reconnecting", self.url, e)
-                    link = await self._relink()
+                    relinked = await self._relink()
+                    if relinked is None:  # stopped meanwhile
+                        break
+                    link = relinked
                     continue
                 if wait > 0:
                     if deadline is not None:
@@ -241,9 +243,9 @@ class RigFeed:
             raise
         return link
 
-    async def _relink(self) -> _Link:
+    async def _relink(self) -> _Link | None:
         """A new session after the last one was lost: the objects checked, the channels open
-        again, and what the store did not store sent again."""
+        again, and what the store did not store sent again (None: stopped meanwhile)."""
         assert self._rig is not None
         self.status.reconnects += 1
         delay = 0.5
@@ -269,7 +271,7 @@ class RigFeed:
                 log.warning("lost %s again (%s): retrying in %g s", self.url, e, delay)
                 await self._pause(delay)
                 delay = min(2 * delay, 10.0)
-        raise ConnectionClosed(f"stopped while reconnecting to {self.url}")
+        return None
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -205,3 +205,14 @@ async def test_the_rig_creates_its_dataspace(tmp_path: Path) -> None:
 async def test_an_unreachable_store_is_a_connection_error() -> None:
     with pytest.raises(ConnectionClosed):
         await RigFeed("ws://127.0.0.1:9/", seed=1).run(duration=1)
+
+
+async def test_a_stop_while_reconnecting_ends_the_run(tmp_path: Path) -> None:
+    async with serving(tmp_path) as (server, _):
+        feed = RigFeed(server.url, seed=29, rate_hz=10, reconnect=True)
+        task = await run_in_background(feed)
+        await eventually(lambda: feed.status.points_stored > 0)
+    await eventually(lambda: feed.status.reconnects == 1)  # the store is gone: it retries
+    feed.stop()
+    status = await asyncio.wait_for(task, 10)
+    assert status.reconnects == 1
