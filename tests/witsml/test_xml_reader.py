@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 import witsml
-from witsml.errors import ConversionError, ValidationError
+from witsml.errors import ConversionError, ValidationError, WitsmlError
 from witsml.objects import (
     UNSPECIFIED_OFFSET,
     ChannelData,
@@ -107,6 +107,30 @@ def test_part_trajectory_station_root(schema: etree.XMLSchema) -> None:
     assert etree.fromstring(written).tag == f"{{{WITSML}}}part_TrajectoryStation"
     assert schema.validate(etree.fromstring(written).getroottree()), str(schema.error_log)
     assert witsml.parse(written) == station
+
+
+def test_objects_without_uuid_have_no_uri() -> None:
+    """A part root other than part_TrajectoryStation is a GenericObject without uuid, and a lax
+    read keeps a Well that lacks its uuid: neither has a URI (was ``...(None)``)."""
+    interval = '<part_MudLogReportInterval {} uid="i-1"><Name>x</Name></part_MudLogReportInterval>'
+    part = witsml.parse(interval.format(NS).encode())
+    assert isinstance(part, GenericObject)
+    assert part.uuid is None
+    with pytest.raises(WitsmlError, match="part_MudLogReportInterval is a part of a growing"):
+        _ = part.uri
+    with pytest.raises(WitsmlError, match="no ETP URI"):
+        part.reference()
+
+    well, report = witsml.parse(
+        document("Well", "").replace(f' uuid="{UUID}"'.encode(), b""), validation="lax"
+    )
+    assert isinstance(well, Well)
+    assert not well.uuid
+    assert not report.valid
+    with pytest.raises(WitsmlError, match="this Well has no uuid"):
+        _ = well.uri
+    with pytest.raises(WitsmlError, match="this Well has no uuid"):
+        well.reference()
 
 
 def test_xsi_type_prefix_is_resolved_by_namespace_not_by_spelling() -> None:

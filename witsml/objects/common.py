@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AwareDatetime, BeforeValidator, Field
 
+from witsml.errors import WitsmlError
 from witsml.objects.base import Attribute, Element, Text, XmlFragment, XmlModel
 from witsml.xml.namespaces import EML, clark
 
@@ -36,6 +37,21 @@ class ExistenceKind(enum.StrEnum):
 def new_uuid() -> str:
     """A fresh random UUID in the canonical lower-case form."""
     return str(uuid_module.uuid4())
+
+
+def object_uri(qualified_type: str, object_type: str, uuid: str | None) -> str:
+    """The canonical ETP 1.2 URI of a data object in the default dataspace.
+
+    Raises WitsmlError for an object without uuid (a ``part_*`` of a growing object, or a
+    document read with ``validation="lax"`` that lacks one): it has no URI.
+    """
+    if not uuid:
+        if object_type.startswith("part_"):
+            why = f"a {object_type} is a part of a growing data object, not a data object"
+        else:
+            why = f"this {object_type} has no uuid (a lax read keeps a document that lacks one)"
+        raise WitsmlError(f"{why}: it has no ETP URI and cannot be referenced")
+    return f"eml:///{qualified_type}({uuid})"
 
 
 def _now() -> datetime:
@@ -323,11 +339,17 @@ class AbstractObject(XmlModel):
 
     @property
     def uri(self) -> str:
-        """The canonical ETP 1.2 URI in the default dataspace: ``eml:///witsml20.Well(<uuid>)``."""
-        return f"eml:///{self.qualified_type}({self.uuid})"
+        """The canonical ETP 1.2 URI in the default dataspace: ``eml:///witsml20.Well(<uuid>)``.
+
+        Raises WitsmlError when the object has no uuid (only a lax read leaves it out).
+        """
+        return object_uri(self.qualified_type, self.object_type, self.uuid)
 
     def reference(self) -> DataObjectReference:
-        """A DataObjectReference to this object (content type, title, uuid and ETP URI)."""
+        """A DataObjectReference to this object (content type, title, uuid and ETP URI).
+
+        Raises WitsmlError when the object has no uuid.
+        """
         return DataObjectReference(
             content_type=self.content_type,
             title=self.citation.title,

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 
 from witsml.objects.base import XmlFragment, XmlModel
-from witsml.objects.common import Citation, DataObjectReference
+from witsml.objects.common import Citation, DataObjectReference, object_uri
 from witsml.xml.namespaces import EML
 
 
@@ -56,16 +56,21 @@ class GenericObject(XmlModel):
 
     @property
     def uri(self) -> str:
-        """The canonical ETP 1.2 URI in the default dataspace."""
-        return f"eml:///{self.qualified_type}({self.uuid})"
+        """The canonical ETP 1.2 URI in the default dataspace.
+
+        Raises WitsmlError for an object without uuid, such as a ``part_MudLogReportInterval``
+        (a part of a growing object, not a data object).
+        """
+        return object_uri(self.qualified_type, self.object_type, self.uuid)
 
     def reference(self) -> DataObjectReference:
-        """A DataObjectReference to this object."""
+        """A DataObjectReference to this object; WitsmlError when it has no uuid."""
+        uri = self.uri
         return DataObjectReference(
             content_type=self.content_type,
             title=self.citation.title if self.citation else "",
             uuid=self.uuid or "",
-            uri=self.uri,
+            uri=uri,
         )
 
     def references(self) -> list[DataObjectReference]:
