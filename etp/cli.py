@@ -30,7 +30,12 @@ from etp.cli_simulate import (
     simulating,
     with_simulator,
 )
-from etp.cli_store import add_serve_store_options, add_store_commands, serving_store
+from etp.cli_store import (
+    add_serve_store_options,
+    add_store_commands,
+    served_protocols,
+    serving_store,
+)
 from etp.errors import EtpError
 
 
@@ -38,10 +43,9 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     serve = subparsers.add_parser(
         "serve",
         help="run an ETP 1.2 server",
-        description="Run an ETP 1.2 WITSML store (Discovery, Store, StoreNotification, "
-        "Dataspace, SupportedTypes; channel data with ChannelSubscribe, ChannelDataLoad, "
-        "ChannelStreaming) on SQLite or PostgreSQL. Logs go to stderr; the URL is printed on "
-        "stdout.",
+        description=f"Run an ETP 1.2 WITSML store on SQLite or PostgreSQL. It speaks "
+        f"{served_protocols()}: objects, Trajectory stations as growing object parts, and "
+        "channel data. Logs go to stderr; the URL is printed on stdout.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=9002, help="TCP port (9002; 0: any free one)")

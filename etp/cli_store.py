@@ -39,12 +39,13 @@ from etp.errors import (
     SessionError,
 )
 from etp.messages import datatypes as wire
+from etp.messages.base import PROTOCOL_NAMESPACES
 from etp.server import Server
 from etp.store import open_store
-from etp.store_server import load_files, store_server
+from etp.store_server import CHANNEL_HANDLERS, HANDLERS, load_files, store_server
 from etp.uri import DataObjectUri
 
-__all__ = ["add_serve_store_options", "add_store_commands", "serving_store"]
+__all__ = ["add_serve_store_options", "add_store_commands", "served_protocols", "serving_store"]
 
 DEFAULT_STORE = "sqlite:///etp-store.db"
 
@@ -53,6 +54,20 @@ log = logging.getLogger("etp.server")
 
 
 # --- etp serve -----------------------------------------------------------------------------------
+
+
+def served_protocols() -> str:
+    """The protocols ``etp serve`` speaks, by role, from the handlers its store server
+    registers: ``Discovery (3), Store (4), ... as the store; ChannelStreaming (1) as the
+    producer``."""
+    roles: dict[str, list[int]] = {}
+    for handler in HANDLERS + CHANNEL_HANDLERS:
+        roles.setdefault(handler.ROLE, []).append(handler.PROTOCOL)
+    return "; ".join(
+        ", ".join(f"{PROTOCOL_NAMESPACES[n].rpartition('.')[2]} ({n})" for n in sorted(numbers))
+        + f" as the {role}"
+        for role, numbers in roles.items()
+    )
 
 
 def add_serve_store_options(serve: argparse.ArgumentParser) -> None:

@@ -13,6 +13,8 @@ import pytest
 import etp
 from etp.cli import main
 from etp.errors import ConnectionClosed
+from etp.messages.base import PROTOCOL_NAMESPACES
+from etp.store_server import CHANNEL_HANDLERS, HANDLERS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -76,3 +78,18 @@ def test_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
 def test_no_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "serve" in capsys.readouterr().out
+
+
+def test_serve_help_lists_every_protocol_the_server_speaks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The description is made from the handlers the store server registers (it once left out
+    GrowingObject and GrowingObjectNotification)."""
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for handler in HANDLERS + CHANNEL_HANDLERS:
+        name = PROTOCOL_NAMESPACES[handler.PROTOCOL].rpartition(".")[2]
+        assert f"{name} ({handler.PROTOCOL})" in text
+    assert "GrowingObject (6), GrowingObjectNotification (7)" in text
+    assert "ChannelStreaming (1) as the producer" in text
