@@ -332,7 +332,7 @@ def item_arrays(parts: Sequence[tuple[int, Points]], budget: int) -> list[Sequen
     subscribed to the channels of one commit sends) give the same DataItems objects, built
     once, whose encoding the codec then reuses: fan-out costs little per session. Only sends
     of up to 65,536 points are remembered (the last 32)."""
-    key = (budget, *((channel_id, id(points)) for channel_id, points in parts))
+    key = (budget, *[channel_id for channel_id, _ in parts], *[id(p) for _, p in parts])
     shared = _SHARED.get(key)
     if shared is not None:
         _SHARED.move_to_end(key)

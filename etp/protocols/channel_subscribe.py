@@ -316,22 +316,23 @@ class ChannelSubscribeHandler(ProtocolHandler):
         seq."""
         await self._stop_revoked()
         appends: list[tuple[int, Points]] = []
+        subscriptions = self.subscriptions
         for event in events:
             if backfilled is not None:
                 sub, seq = backfilled
                 if not self._active(sub):
                     continue
             else:
-                found = self.subscriptions.get(event.key)
+                found = subscriptions.get(event.key)
                 if found is None:
                     continue
-                sub, seq = found, found.seq if found.seq is not None else -1
                 if found.seq is None:
                     self._hold(found, event)
                     continue
-            if isinstance(event, Appended):
+                sub, seq = found, found.seq
+            if type(event) is Appended:  # the usual case, once per channel and commit
                 if event.seq > seq:
-                    appends.append((sub.id, event.points))
+                    appends.append((sub.channel.id, event.points))
                 continue
             if event.seq <= sub.changes_after or not sub.info.data_changes:
                 continue
