@@ -645,7 +645,7 @@ class Progress:
                 lows = np.full(count, high, index.dtype)
                 np.minimum.at(lows, kept, batch.index)
                 ends = np.where(self._decreasing, lows, ends)
-            present = np.unique(kept).tolist()
+            present = np.flatnonzero(np.bincount(kept, minlength=count)).tolist()
             for k, end in zip(present, ends[present].tolist(), strict=True):
                 last[self._uris[k]] = end
         return batch

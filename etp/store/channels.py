@@ -236,13 +236,15 @@ def split_by_channel(
     if n == 0:
         return {}
     first = channel_ids[0]
-    if channel_ids[-1] == first and bool((channel_ids == first).all()):
+    same = channel_ids == first
+    if channel_ids[-1] == first and bool(same.all()):
         return {int(first): Points(indexes, values, nulls)}
-    ids = np.unique(channel_ids)
-    k = len(ids)
-    if n % k == 0:
+    repeats = np.flatnonzero(same)  # rows start where the first channel comes again
+    k = int(repeats[1]) if len(repeats) > 1 else n
+    if n % k == 0 and len(repeats) == n // k:
         order = channel_ids[:k]
-        if len(np.unique(order)) == k and bool((channel_ids.reshape(-1, k) == order).all()):
+        distinct = len(set(order.tolist())) == k
+        if distinct and bool((channel_ids.reshape(-1, k) == order).all()):
             return {
                 int(order[j]): Points(
                     indexes[j::k], values[j::k], None if nulls is None else nulls[j::k]
