@@ -84,8 +84,15 @@ def counterpart(role: str) -> str:
 # --- endpoint capabilities ------------------------------------------------------------------------
 
 _K = EndpointCapabilityKind
-# limits that may be None: no limit, not advertised
-_UNLIMITED = ("max_sessions", "max_concurrent_multipart")
+# values that may be None: no limit or not applicable, not advertised
+_OPTIONAL = (
+    "max_sessions",
+    "max_concurrent_multipart",
+    "multipart_timeout",
+    "active_timeout",
+    "change_retention",
+    "change_propagation",
+)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -109,13 +116,25 @@ class EndpointCapabilities:
     """MaxSessionGlobalCount: sessions a server serves at once (None: no limit, not advertised)."""
     max_concurrent_multipart: int | None = None
     """MaxConcurrentMultipart: multipart requests of the peer in assembly at once (if set)."""
+    multipart_timeout: float | None = None
+    """MultipartMessageTimeoutPeriod: how long this endpoint waits for the next part of the
+    peer's multipart request before cancelling it (if set)."""
+    active_timeout: float | None = None
+    """ActiveTimeoutPeriod: a store's time without new data (channel points, growing object
+    parts) before an object becomes inactive (if set)."""
+    change_retention: float | None = None
+    """ChangeRetentionPeriod: how long a store keeps deletions and change annotations for
+    customers catching up (if set)."""
+    change_propagation: float | None = None
+    """ChangePropagationPeriod: how soon after a change a store sends its notifications, on an
+    uncongested session (if set)."""
     authorization_details: tuple[str, ...] = ()
     """AuthorizationDetails: WWW-Authenticate challenges a server accepts (advertised if any)."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name == "authorization_details" or (value is None and f.name in _UNLIMITED):
+            if f.name == "authorization_details" or (value is None and f.name in _OPTIONAL):
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"EndpointCapabilities.{f.name} must be a positive number")
@@ -138,6 +157,15 @@ class EndpointCapabilities:
             optional[_K.MAX_SESSION_GLOBAL_COUNT] = int(self.max_sessions)
         if self.max_concurrent_multipart is not None:
             optional[_K.MAX_CONCURRENT_MULTIPART] = int(self.max_concurrent_multipart)
+        periods = (
+            (_K.MULTIPART_MESSAGE_TIMEOUT_PERIOD, self.multipart_timeout),
+            (_K.ACTIVE_TIMEOUT_PERIOD, self.active_timeout),
+            (_K.CHANGE_RETENTION_PERIOD, self.change_retention),
+            (_K.CHANGE_PROPAGATION_PERIOD, self.change_propagation),
+        )
+        for kind, seconds in periods:
+            if seconds is not None:
+                optional[kind] = math.ceil(seconds)
         if self.authorization_details:
             challenges = list(self.authorization_details)
             optional[_K.AUTHORIZATION_DETAILS] = ArrayOfString(values=challenges)

@@ -19,7 +19,11 @@ ChannelStreaming (1) (see their modules in :mod:`etp.protocols`), advertises the
 :class:`~etp.protocols.store_backend.StoreLimits` and
 :class:`~etp.protocols.channel_backend.ChannelLimits` as protocol capabilities, and negotiates the
 data object types it accepts (WITSML 2.0 and 2.1 and their Energistics common objects), each
-with SupportsGet/Put/Delete and MaxDataObjectSize.
+with SupportsGet/Put/Delete and MaxDataObjectSize. Its endpoint capabilities (OpenSession and
+the well-known document) add to the given ones what the store keeps to: MaxConcurrentMultipart
+and MultipartMessageTimeoutPeriod (the StoreLimits), ChangeRetentionPeriod and
+ActiveTimeoutPeriod (the store's), ChangePropagationPeriod
+(:data:`~etp.protocols.store_backend.CHANGE_PROPAGATION_PERIOD`).
 """
 
 from __future__ import annotations
@@ -44,7 +48,12 @@ from etp.protocols.discovery import DiscoveryHandler
 from etp.protocols.growing_object import GrowingObjectHandler
 from etp.protocols.growing_object_notification import GrowingObjectNotificationHandler
 from etp.protocols.store import StoreHandler, object_record
-from etp.protocols.store_backend import DEFAULT_DATA_OBJECTS, StoreBackend, StoreLimits
+from etp.protocols.store_backend import (
+    CHANGE_PROPAGATION_PERIOD,
+    DEFAULT_DATA_OBJECTS,
+    StoreBackend,
+    StoreLimits,
+)
 from etp.protocols.store_notification import StoreNotificationHandler
 from etp.protocols.supported_types import SupportedTypesHandler
 from etp.server import Authenticate, Server
@@ -105,7 +114,12 @@ def store_server(
             for t in backend.data_objects
         ],
         capabilities=dataclasses.replace(
-            endpoint, max_concurrent_multipart=limits.max_concurrent_multipart
+            endpoint,
+            max_concurrent_multipart=limits.max_concurrent_multipart,
+            multipart_timeout=limits.multipart_timeout,
+            change_retention=store.change_retention,
+            change_propagation=CHANGE_PROPAGATION_PERIOD,
+            active_timeout=store.active_timeout,
         ),
         **options,
     )

@@ -18,9 +18,10 @@ EDATAOBJECTTYPE_NOTSUPPORTED for the growing types whose parts this store does n
   ``part_TrajectoryStation``; per key: EINVALID_OBJECT (not readable, invalid, uid not the
   station's, Md not a number or from another datum), EMAXSIZE_EXCEEDED, EINVALID_ARGUMENT (a uid
   put by another key too). DeleteParts: per uid, ENOT_FOUND. ReplacePartsByRange (a multipart
-  request: the first part's URI and interval apply; at most ``max_concurrent_multipart`` in
-  assembly per session, else ELIMIT_EXCEEDED) deletes the stations in the interval and puts the
-  given ones, which must lie in it; all or nothing. A station is a point: whether intervals
+  request: the first part's URI and interval apply; assembled under the limits of
+  :class:`~etp.protocols.store_backend.Assemblies`, else ELIMIT_EXCEEDED or
+  EMULTIPART_CANCELLED) deletes the stations in the interval and puts the given ones, which
+  must lie in it; all or nothing. A station is a point: whether intervals
   include overlapping parts makes no difference.
 * Every write is one transaction of the store (:meth:`etp.store.Store.update_object`): the
   Trajectory is read, changed and written back while no other session or server process can
@@ -61,6 +62,7 @@ from etp.messages.datatypes import (
 from etp.protocols import MapResponse, ProtocolHandler, Reply, Request, SessionContext
 from etp.protocols.store import object_record
 from etp.protocols.store_backend import (
+    Assemblies,
     StoreBackend,
     can_read,
     can_write,
@@ -114,8 +116,9 @@ class GrowingObjectHandler(ProtocolHandler):
     def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
         super().__init__(session)
         self.backend = backend
-        self._replacing: dict[int, _Replace] = {}
-        self._refused: set[int] = set()
+        self._assemblies: Assemblies[_Replace] = Assemblies(
+            session, backend.limits, "ReplacePartsByRange"
+        )
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -142,8 +145,7 @@ class GrowingObjectHandler(ProtocolHandler):
         return await super().handle(request)
 
     async def close(self) -> None:
-        self._replacing.clear()
-        self._refused.clear()
+        self._assemblies.close()
 
     # --- access --------------------------------------------------------------------------------
 
@@ -386,27 +388,14 @@ class GrowingObjectHandler(ProtocolHandler):
     async def _replace_part(self, request: Request) -> Reply:
         header, message = request.header, request.message
         assert isinstance(message, msg.ReplacePartsByRange)
-        first_id = header.correlation_id or header.message_id
-        final = bool(header.message_flags & MessageFlags.FIN)
-        if first_id in self._refused:  # the rest of a request already refused
-            if final:
-                self._refused.discard(first_id)
+        replace = self._assemblies.part(header, lambda: _Replace(message, []))
+        if replace is None:  # the rest of a request refused or dropped before
             return None
-        replace = self._replacing.get(first_id)
-        if replace is None:
-            if len(self._replacing) >= self.backend.limits.max_concurrent_multipart:
-                if not final:
-                    self._refused.add(first_id)
-                raise ProtocolError(
-                    ErrorCode.ELIMIT_EXCEEDED,
-                    f"already {len(self._replacing)} multipart ReplacePartsByRange in progress "
-                    "in this session (the limit)",
-                )
-            replace = self._replacing[first_id] = _Replace(message, [])
         replace.parts.extend(message.parts)
-        if not final:
+        self._assemblies.hold(header, sum(len(part.data) for part in message.parts))
+        if not header.message_flags & MessageFlags.FIN:
             return None
-        del self._replacing[first_id]
+        self._assemblies.end(header)
         await self._replace(replace.first, replace.parts)
         return msg.ReplacePartsByRangeResponse()
 

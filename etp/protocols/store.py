@@ -12,7 +12,9 @@
   EDATAOBJECTTYPE_NOTSUPPORTED, EMAXSIZE_EXCEEDED (over MaxDataObjectSize), EREQUEST_DENIED
   (dataspace not writable), ENOT_FOUND (no such dataspace). A put may be a multipart message whose
   DataObjects name a ``blobId`` and whose Chunk parts carry the bytes: it is assembled first
-  (at most ``max_concurrent_multipart`` at once per session, else ELIMIT_EXCEEDED).
+  (:class:`~etp.protocols.store_backend.Assemblies`: at most ``max_concurrent_multipart`` at once
+  and ``max_multipart_bytes`` held per session, else ELIMIT_EXCEEDED; one that waits
+  ``multipart_timeout`` seconds for its next part is dropped and answered EMULTIPART_CANCELLED).
 * DeleteDataObjects deletes per key (``pruneContainedObjects`` also deletes contained objects
   nothing else holds); ENOT_FOUND, ENOCASCADE_DELETE while another object references it with a
   primary edge, EREQUEST_DENIED.
@@ -42,6 +44,7 @@ from etp.messages.datatypes import (
 )
 from etp.protocols import MapResponse, ProtocolHandler, Reply, Request, SessionContext
 from etp.protocols.store_backend import (
+    Assemblies,
     StoreBackend,
     can_read,
     can_write,
@@ -133,8 +136,7 @@ class StoreHandler(ProtocolHandler):
     def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
         super().__init__(session)
         self.backend = backend
-        self._puts: dict[int, _Put] = {}
-        self._refused: set[int] = set()
+        self._assemblies: Assemblies[_Put] = Assemblies(session, backend.limits, "PutDataObjects")
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -147,7 +149,7 @@ class StoreHandler(ProtocolHandler):
         return await super().handle(request)
 
     async def close(self) -> None:
-        self._puts.clear()
+        self._assemblies.close()
 
     # --- get -----------------------------------------------------------------------------------
 
@@ -219,31 +221,18 @@ class StoreHandler(ProtocolHandler):
 
     async def _put_part(self, request: Request) -> Reply:
         header, message = request.header, request.message
-        first = header.correlation_id or header.message_id
-        final = bool(header.message_flags & MessageFlags.FIN)
-        if first in self._refused:
-            if final:
-                self._refused.discard(first)
+        start = (
+            (lambda: _Put(prune=message.prune_contained_objects))
+            if isinstance(message, msg.PutDataObjects)
+            else None
+        )
+        put = self._assemblies.part(header, start)
+        if put is None:  # the rest of a request refused or dropped before
             return None
-        put = self._puts.get(first)
-        if put is None:
-            if not isinstance(message, msg.PutDataObjects):
-                raise ProtocolError(
-                    ErrorCode.EINVALID_STATE,
-                    f"Chunk (message {header.message_id}) is not part of a PutDataObjects",
-                )
-            if not final and len(self._puts) >= self.backend.limits.max_concurrent_multipart:
-                self._refused.add(first)
-                raise ProtocolError(
-                    ErrorCode.ELIMIT_EXCEEDED,
-                    f"already {len(self._puts)} multipart PutDataObjects in progress in this "
-                    "session (the limit): send this one when one of them is answered",
-                )
-            put = self._puts[first] = _Put(prune=message.prune_contained_objects)
-        self._add_part(put, message)
-        if not final:
+        self._assemblies.hold(header, self._add_part(put, message))
+        if not header.message_flags & MessageFlags.FIN:
             return None
-        del self._puts[first]
+        self._assemblies.end(header)
         if put.problem is not None:
             raise put.problem
         for key, item in put.objects.items():
@@ -260,7 +249,8 @@ class StoreHandler(ProtocolHandler):
         }
         return await self._put(put.objects, documents, put.errors, prune=put.prune)
 
-    def _add_part(self, put: _Put, message: Message) -> None:
+    def _add_part(self, put: _Put, message: Message) -> int:
+        """Add a part to ``put``; returns the bytes of data it kept."""
         limit = self.backend.limits.max_data_object_size
         if isinstance(message, msg.PutDataObjects):
             for key, item in message.data_objects.items():
@@ -268,7 +258,7 @@ class StoreHandler(ProtocolHandler):
                 if item.blob_id is not None:
                     put.blobs[item.blob_id] = key
                     put.data[key] = bytearray()
-            return
+            return sum(len(item.data) for item in message.data_objects.values())
         assert isinstance(message, msg.Chunk)
         owner = put.blobs.get(message.blob_id)
         if owner is None:
@@ -276,16 +266,18 @@ class StoreHandler(ProtocolHandler):
                 ErrorCode.EINVALID_ARGUMENT,
                 f"Chunk for blob {message.blob_id}, which no DataObject of this put names",
             )
-            return
+            return 0
         if owner in put.errors:
-            return
+            return 0
         data = put.data[owner]
         data += message.data
         if len(data) > limit:
             put.errors[owner] = _too_large(owner, limit)
             del put.data[owner]
-        elif message.final:
+            return len(message.data) - len(data)  # what it held is let go
+        if message.final:
             put.complete.add(owner)
+        return len(message.data)
 
     async def _put(
         self,

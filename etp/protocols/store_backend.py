@@ -10,25 +10,34 @@ registers them.
 Authorization is per dataspace and checked through :func:`can_read` and :func:`can_write`, the
 one place the handlers read the session's identity (:func:`etp.auth.identity_of`: no identity,
 when authentication is off, is full access).
+
+Multipart requests (PutDataObjects with its Chunks, ReplacePartsByRange) are assembled through
+:class:`Assemblies`: at most ``max_concurrent_multipart`` at once, ``max_multipart_bytes`` held,
+and each dropped ``multipart_timeout`` seconds after its last part (MultipartMessageTimeoutPeriod).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Generic, TypeVar
 
 from etp.auth import identity_of
 from etp.errors import ErrorCode, ProtocolError
 from etp.messages import datatypes as wire
 from etp.messages.core import ProtocolException
-from etp.messages.datatypes import DataValue, ProtocolCapabilityKind
+from etp.messages.datatypes import DataValue, MessageFlags, MessageHeader, ProtocolCapabilityKind
+from etp.protocols import SessionContext
 from etp.store import Edge, Resource, Store
 from etp.uri import split_qualified_type
 
 __all__ = [
+    "CHANGE_PROPAGATION_PERIOD",
     "DEFAULT_DATA_OBJECTS",
+    "Assemblies",
     "StoreBackend",
     "StoreLimits",
     "TypeMatcher",
@@ -46,6 +55,13 @@ __all__ = [
 #: what fetpapi advertises) and the Energistics common objects that go with them.
 DEFAULT_DATA_OBJECTS = ("witsml20.*", "witsml21.*", "eml21.*", "eml23.*")
 
+CHANGE_PROPAGATION_PERIOD = 1.0
+"""ChangePropagationPeriod (seconds): a committed change is published at once (SQLite: on
+commit; PostgreSQL: as its NOTIFY arrives on the LISTEN connection) and the notification
+handlers push it without waiting, so on an uncongested session it is sent well within a second
+(the smallest period ETP allows). A session that does not read its notifications has its
+subscriptions ended instead of delayed."""
+
 _WILDCARD = re.compile(r"([a-z]+[1-9][0-9])\.\*")
 
 
@@ -61,13 +77,31 @@ class StoreLimits:
     max_subscriptions: int = 100
     """MaxSubscriptionSessionCount: notification subscriptions of one session (ELIMIT_EXCEEDED)."""
     max_concurrent_multipart: int = 4
-    """Multipart PutDataObjects (with Chunks) one session may have in assembly at once."""
+    """Multipart requests (PutDataObjects with Chunks, ReplacePartsByRange) one session may have
+    in assembly at once, per protocol (MaxConcurrentMultipart); more are refused with
+    ELIMIT_EXCEEDED."""
+    max_multipart_bytes: int = 128_000_000
+    """Bytes of data one session's multipart requests of one protocol may hold while they are
+    assembled (at least ``max_data_object_size``); the request whose part goes over is dropped
+    and refused with ELIMIT_EXCEEDED."""
+    multipart_timeout: float = 60.0
+    """MultipartMessageTimeoutPeriod: seconds a multipart request may wait for its next part;
+    then it is dropped and answered EMULTIPART_CANCELLED (the rest of it is ignored)."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"StoreLimits.{f.name} must be a positive integer, got {value!r}")
+            kind = float if f.name == "multipart_timeout" else int
+            if isinstance(value, bool) or not isinstance(value, kind | int) or not value > 0:
+                raise ValueError(
+                    f"StoreLimits.{f.name} must be a positive {kind.__name__}, got {value!r}"
+                )
+        if self.max_multipart_bytes < self.max_data_object_size:
+            raise ValueError(
+                f"StoreLimits.max_multipart_bytes ({self.max_multipart_bytes}) must be at least "
+                f"max_data_object_size ({self.max_data_object_size}): an object of the largest "
+                "size could not be put in Chunks"
+            )
 
     def capabilities(self, *kinds: ProtocolCapabilityKind) -> dict[str, DataValue]:
         """The protocolCapabilities map announcing the limits named by ``kinds``."""
@@ -208,3 +242,144 @@ def count_exceeded(limit: int, count: int | None = None) -> ProtocolException:
             message=f"{found}, over MaxResponseCount ({limit}): the first {limit} were sent",
         )
     )
+
+
+# --- multipart requests ------------------------------------------------------------------------
+
+_A = TypeVar("_A")
+
+
+@dataclasses.dataclass
+class _Assembly(Generic[_A]):
+    header: MessageHeader
+    """The first part's."""
+    value: _A
+    size: int = 0
+    timer: asyncio.TimerHandle | None = None
+
+
+class Assemblies(Generic[_A]):
+    """The multipart requests a handler of one session is assembling, under the limits.
+
+    A handler calls :meth:`part` for every message of a multipart request (a message with FIN is
+    a whole request on its own): it gives the request's assembly, started with ``start()`` by
+    the first part, or None when the rest of the request is to be ignored (it was refused or
+    dropped). The handler adds the part's data to the assembly, tells :meth:`hold` how many bytes
+    it kept, and on the last part calls :meth:`end` and answers the request.
+
+    A request that waits ``limits.multipart_timeout`` seconds for its next part is dropped and
+    answered EMULTIPART_CANCELLED (through :meth:`SessionContext.refuse`); one past
+    ``max_concurrent_multipart`` or ``max_multipart_bytes`` is refused ELIMIT_EXCEEDED.
+    """
+
+    def __init__(self, session: SessionContext, limits: StoreLimits, request: str) -> None:
+        """``request`` names the message that starts one (``"PutDataObjects"``), for errors."""
+        self._session = session
+        self._limits = limits
+        self._request = request
+        self._open: dict[int, _Assembly[_A]] = {}
+        self._ignored: set[int] = set()
+        self._held = 0
+
+    def part(self, header: MessageHeader, start: Callable[[], _A] | None) -> _A | None:
+        """The assembly the message of ``header`` is a part of (None: ignore the message).
+
+        A first part starts one with ``start()``; ``start`` None says this message cannot start
+        a request (EINVALID_STATE then). Raises ELIMIT_EXCEEDED for a first part while
+        ``max_concurrent_multipart`` others are in assembly (the rest of it is ignored).
+        """
+        first = header.correlation_id or header.message_id
+        final = bool(header.message_flags & MessageFlags.FIN)
+        if first in self._ignored:
+            if final:
+                self._ignored.discard(first)
+            return None
+        assembly = self._open.get(first)
+        if assembly is None:
+            if start is None:
+                raise ProtocolError(
+                    ErrorCode.EINVALID_STATE,
+                    f"message {header.message_id} is not part of a {self._request}",
+                )
+            if final:
+                return start()
+            limit = self._limits.max_concurrent_multipart
+            if len(self._open) >= limit:
+                self._ignored.add(first)
+                raise ProtocolError(
+                    ErrorCode.ELIMIT_EXCEEDED,
+                    f"already {len(self._open)} multipart {self._request} in progress in this "
+                    f"session (the limit, MaxConcurrentMultipart): send this one when one of them "
+                    "is answered",
+                )
+            assembly = self._open[first] = _Assembly(header, start())
+        if not final:
+            self._wait_next(first, assembly)
+        return assembly.value
+
+    def hold(self, header: MessageHeader, size: int) -> None:
+        """The request of ``header`` keeps ``size`` more bytes. Past ``max_multipart_bytes`` held
+        by this session's requests, it is dropped (the rest of it ignored) and ELIMIT_EXCEEDED
+        raised."""
+        first = header.correlation_id or header.message_id
+        assembly = self._open.get(first)
+        if assembly is None:  # a request of one message: nothing waits
+            return
+        assembly.size += size
+        self._held += size
+        limit = self._limits.max_multipart_bytes
+        if self._held > limit:
+            held = self._held
+            self._drop(first)
+            if not header.message_flags & MessageFlags.FIN:
+                self._ignored.add(first)
+            raise ProtocolError(
+                ErrorCode.ELIMIT_EXCEEDED,
+                f"the multipart requests of this session would hold {held} bytes, over the "
+                f"limit of {limit}: this {self._request} (message {assembly.header.message_id}) "
+                "was dropped; send large objects in fewer requests at once",
+            )
+
+    def end(self, header: MessageHeader) -> None:
+        """The request of ``header`` is complete: stop timing and counting it."""
+        self._drop(header.correlation_id or header.message_id)
+
+    def close(self) -> None:
+        """The session ended: drop everything."""
+        for first in list(self._open):
+            self._drop(first)
+        self._ignored.clear()
+
+    def _wait_next(self, first: int, assembly: _Assembly[_A]) -> None:
+        if assembly.timer is not None:
+            assembly.timer.cancel()
+        loop = asyncio.get_running_loop()
+        assembly.timer = loop.call_later(self._limits.multipart_timeout, self._expire, first)
+
+    def _expire(self, first: int) -> None:
+        assembly = self._open.get(first)
+        if assembly is None:
+            return
+        self._drop(first)
+        self._ignored.add(first)
+        timeout = self._limits.multipart_timeout
+        self._session.log.info(
+            "%s (message %d) cancelled: no part for %g s", self._request, first, timeout
+        )
+        self._session.refuse(
+            assembly.header,
+            ProtocolError(
+                ErrorCode.EMULTIPART_CANCELLED,
+                f"the {self._request} (message {first}) got no part for {timeout:g} s "
+                "(MultipartMessageTimeoutPeriod): it was dropped and nothing of it was done; "
+                "send it again",
+            ),
+        )
+
+    def _drop(self, first: int) -> None:
+        assembly = self._open.pop(first, None)
+        if assembly is None:
+            return
+        self._held -= assembly.size
+        if assembly.timer is not None:
+            assembly.timer.cancel()

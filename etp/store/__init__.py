@@ -106,7 +106,8 @@ _T = TypeVar("_T")
 DEFAULT_CHANGE_RETENTION = 86_400.0
 """Seconds tombstones are kept: ETP's default (and minimum) ChangeRetentionPeriod."""
 DEFAULT_ACTIVE_TIMEOUT = 3_600.0
-"""Seconds without an append before a channel turns inactive: ETP's default ActiveTimeoutPeriod."""
+"""Seconds without new data before a channel or Trajectory turns inactive: ETP's default
+ActiveTimeoutPeriod."""
 
 
 class Store(abc.ABC):
@@ -119,8 +120,12 @@ class Store(abc.ABC):
     """
 
     change_retention: float
-    """Seconds tombstones and channel change annotations are kept (advertise it as
+    """Seconds tombstones and channel change annotations are kept (advertised as
     ChangeRetentionPeriod)."""
+
+    active_timeout: float
+    """Seconds without new data (a channel's appends, a Trajectory's parts) before the object
+    turns inactive (advertised as ActiveTimeoutPeriod)."""
 
     channels: ChannelStore
     """Channel data: appends, range reads, replace, truncate, subscriptions
@@ -241,8 +246,8 @@ async def open_store(
     ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``postgresql://...`` (also
     ``postgres://``; a libpq URL, e.g. ``?options=-csearch_path%3Dmyschema`` to use a schema).
     ``max_pending``: changes a subscriber may lag behind before it is cut off.
-    ``active_timeout``: seconds without an append before a channel becomes inactive (advertise
-    it as ActiveTimeoutPeriod).
+    ``active_timeout``: seconds without an append before a channel becomes inactive, or without
+    a part change before a Trajectory does (advertised as ActiveTimeoutPeriod).
     Raises :class:`StoreError` for an unknown scheme, an unreachable database or a schema
     newer than this code.
     """

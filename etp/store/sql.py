@@ -147,6 +147,7 @@ class SqlStore(Store):
         self, *, where: str, change_retention: float, max_pending: int, active_timeout: float
     ) -> None:
         self.change_retention = change_retention
+        self.active_timeout = active_timeout
         self._where = where
         self._hub = ChangeHub(max_pending)
         self._clock = _Clock()

@@ -491,3 +491,21 @@ async def test_multipart_replaces_in_assembly_beyond_the_limit(tmp_path: Path) -
                 ("a", 1010.0),
                 ("b", 1040.0),
             ]
+
+
+async def test_a_multipart_replace_waiting_too_long_for_its_next_part_is_cancelled(
+    tmp_path: Path,
+) -> None:
+    limits = StoreLimits(multipart_timeout=0.3)
+    async with running(tmp_path, load=ALL_EXAMPLES, limits=limits) as (server, _):
+        async with RawPeer.connect(server.url, protocols=((6, "store"),)) as peer:
+            await peer.send(_replace_part(4, 0, [station("a", 1010.0)], fin=False))
+            header = await peer.expect_error(ErrorCode.EMULTIPART_CANCELLED)
+            assert header.correlation_id == 4
+            await peer.send(_replace_part(6, 4, [station("b", 1040.0)], fin=True))  # ignored
+            await peer.send(_replace_part(8, 0, [station("c", 1050.0)], fin=True))
+            header, answer = await peer.receive()
+            assert header.correlation_id == 8
+            assert isinstance(answer, go_msg.ReplacePartsByRangeResponse)
+        async with etp.connect(server.url) as c:
+            assert mds(await c.get_parts_by_range(TRAJECTORY, 1000.0, 1100.0)) == [("c", 1050.0)]

@@ -123,6 +123,22 @@ def test_endpoint_capabilities_are_longs_and_the_smaller_limit_wins() -> None:
         EndpointCapabilities(max_message_size=0)
 
 
+def test_store_periods_are_advertised_only_when_set() -> None:
+    periods = (
+        "MultipartMessageTimeoutPeriod",
+        "ActiveTimeoutPeriod",
+        "ChangeRetentionPeriod",
+        "ChangePropagationPeriod",
+    )
+    assert not set(periods) & set(EndpointCapabilities().to_map())
+    wire = EndpointCapabilities(
+        multipart_timeout=0.5, active_timeout=3600, change_retention=86_400, change_propagation=1
+    ).to_map()
+    assert [wire[name] for name in periods] == [1, 3600, 86_400, 1]
+    with pytest.raises(ValueError, match="positive"):
+        EndpointCapabilities(change_retention=0)
+
+
 def test_open_session_content() -> None:
     request = request_session(client_endpoint(protocols=((4, "store"), (3, "store"))), 1234)
     assert request.supported_compression == ["gzip"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import urllib.request
 import uuid
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
@@ -25,13 +27,13 @@ from etp.messages.datatypes import (
     SubscriptionInfo,
 )
 from etp.protocols import HandlerRegistry, Request, SessionContext
-from etp.protocols.store_backend import StoreBackend, StoreLimits
+from etp.protocols.store_backend import CHANGE_PROPAGATION_PERIOD, StoreBackend, StoreLimits
 from etp.protocols.store_notification import StoreNotificationHandler
 from etp.session import Response
 from etp.store import open_store
 from etp.store_server import store_server
 
-from .store_helpers import postgres_schema
+from .store_helpers import backend_url, postgres_schema
 from .store_protocols_helpers import example, running, uri_of, well_xml, wellbore_xml
 
 
@@ -392,3 +394,48 @@ async def test_a_change_read_after_its_context_was_deleted_elsewhere(tmp_path: P
         await handler.close()
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_the_store_advertises_its_periods_and_keeps_to_them(
+    backend: str, tmp_path: Path
+) -> None:
+    """ChangeRetentionPeriod and ActiveTimeoutPeriod are the store's own; a change reaches a
+    subscriber well within ChangePropagationPeriod. The well-known document says the same."""
+    with backend_url(backend, tmp_path) as url:
+        store = await open_store(url, change_retention=90_000, active_timeout=120)
+        try:
+            server = store_server(store, authenticate=None)
+            async with (
+                server.serving("127.0.0.1", 0),
+                etp.connect(server.url) as watcher,
+                etp.connect(server.url) as writer,
+            ):
+                caps = watcher.negotiated.peer_capabilities
+                periods = {
+                    "ChangeRetentionPeriod": 90_000,
+                    "ActiveTimeoutPeriod": 120,
+                    "ChangePropagationPeriod": CHANGE_PROPAGATION_PERIOD,
+                    "MultipartMessageTimeoutPeriod": StoreLimits().multipart_timeout,
+                }
+                assert {k: caps[k] for k in periods} == periods
+                base = server.url.replace("ws://", "http://")
+                body = await asyncio.to_thread(
+                    lambda: urllib.request.urlopen(
+                        base + ".well-known/etp-server-capabilities", timeout=5
+                    ).read()
+                )
+                advertised = json.loads(body)["endpointCapabilities"]
+                assert {k: advertised[k]["item"]["long"] for k in periods} == periods
+
+                events = await watcher.subscribe_notifications("eml:///")
+                loop = asyncio.get_running_loop()
+                for _ in range(5):
+                    start = loop.time()  # an upper bound: the put's own time counts too
+                    await writer.put_data_objects([well_xml()])
+                    assert isinstance(await next_event(events), Changed)
+                    assert loop.time() - start < CHANGE_PROPAGATION_PERIOD
+        finally:
+            await store.close()
