@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from etp.cli import main
 from etp.client import Client, connect
 from etp.client_channels import ChannelBatch, ChannelMeta
-from etp.errors import ProtocolErrors
+from etp.errors import ConnectionClosed, ProtocolErrors
 from etp.simulator import TIME_CURVES, Rig
 
 from .test_cli_store import start_serve
@@ -59,9 +59,11 @@ def test_serve_simulate_feeds_live_points_to_a_subscriber(tmp_path: Path) -> Non
     assert "rig: " in served  # its last status, after its channels were closed
 
 
-async def _subscribe(url: str, log_uri: str, batches: int) -> list[ChannelBatch]:
+async def _subscribe(
+    url: str, log_uri: str, batches: int, token: str | None = None
+) -> list[ChannelBatch]:
     deadline = time.monotonic() + 20
-    async with connect(url) as client:
+    async with connect(url, token=token) as client:
         while not any(c.end for c in await _channels(client, log_uri)):
             assert time.monotonic() < deadline, "the rig put no data"
             await asyncio.sleep(0.1)
@@ -163,3 +165,21 @@ def test_simulate_refuses_bad_options(
         main(["simulate", "ws://127.0.0.1:9/", *option])
     assert exit_.value.code == 2
     assert option[0] in capsys.readouterr().err
+
+
+def test_serve_simulate_gets_in_whatever_the_authentication(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    command = [sys.executable, "-m", "etp.cli", "serve", "--port", "0", "--store", store]
+    command += ["--token", "s3cret-token", "--simulate", "--rate", "20", "--seed", "34"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    log_uri = Rig(seed=34).objects().time_log.uri
+    try:
+        with pytest.raises(ConnectionClosed, match="401"):
+            asyncio.run(_statuses(url, log_uri))  # no token: refused
+        batches = asyncio.run(_subscribe(url, log_uri, batches=2, token="s3cret-token"))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+    assert all(len(b) for b in batches)  # the rig's data, though the server wants a token
