@@ -28,6 +28,9 @@ Semantics both backends guarantee:
   deleting another dataspace deletes the objects in it.
 * Every committed insert, update, delete and active-status flip is published, in commit order,
   to :meth:`Store.changes` subscribers.
+* A Trajectory (its stations are put as GrowingObject parts) left active goes inactive after
+  ``active_timeout`` seconds without a write: its ``GrowingStatus`` is rewritten and the flip
+  published (:mod:`etp.store.sql`).
 * Channel data (``store.channels``, :mod:`etp.store.channels`) lives in the same database:
   columnar blocks per Channel object, group-committed appends, range reads, replace, truncate,
   change annotations and a fan-out of the data to subscribers. Deleting a Channel deletes its data.

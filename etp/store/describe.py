@@ -16,6 +16,9 @@ value type and unit.
 
 A reference is resolved in the same dataspace. One whose content type names no
 ``<family><version>.<Type>``, or whose uuid is malformed, makes no edge (the XML still has it).
+
+:func:`made_inactive` is the record of a stored growing object (a Trajectory) whose
+ActiveTimeoutPeriod passed: its document with ``GrowingStatus`` inactive.
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from lxml import etree
+
+import witsml
 from etp.errors import ErrorCode, InvalidDataObjectType, InvalidUri, ProtocolError
 from etp.store.channels import ChannelDefinition, DataKind, IndexDirection, IndexKind
 from etp.store.records import ActiveStatus, ObjectRecord, Reference, RelationshipKind
 from etp.uri import DataObjectUri, DataspaceUri
 from witsml import DataObjectReference, GenericObject, to_xml
+from witsml.errors import WitsmlError
 from witsml.objects import (
     AbstractObject,
     Channel,
@@ -40,8 +47,10 @@ from witsml.objects import (
     XmlModel,
 )
 from witsml.objects import IndexDirection as WitsmlDirection
+from witsml.xml.namespaces import WITSML, clark
+from witsml.xml.safe import read_document
 
-__all__ = ["describe"]
+__all__ = ["describe", "made_inactive"]
 
 _OWNER_TYPES = frozenset({"Well", "Wellbore"})
 
@@ -58,6 +67,26 @@ def describe(
     """
     space = dataspace if isinstance(dataspace, DataspaceUri) else DataspaceUri.parse(dataspace)
     return _describe(obj, xml, space.dataspace_uri, [])
+
+
+def made_inactive(xml: bytes, dataspace: str | DataspaceUri) -> ObjectRecord:
+    """The record of the stored growing object ``xml`` with its ``GrowingStatus`` inactive, the
+    rest of the document as it is.
+
+    Raises ProtocolError EINVALID_OBJECT if the document cannot be read any more.
+    """
+    try:
+        root = read_document(xml).tree.getroot()
+        status = root.find(clark(WITSML, "GrowingStatus"))
+        if status is not None:
+            status.text = "inactive"
+        changed = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        obj = witsml.parse(changed)
+    except WitsmlError as error:
+        raise ProtocolError(ErrorCode.EINVALID_OBJECT, str(error)) from None
+    if not isinstance(obj, AbstractObject | GenericObject):
+        raise ProtocolError(ErrorCode.EINVALID_OBJECT, f"a {type(obj).__name__} is stored")
+    return describe(obj, changed, dataspace)
 
 
 def _describe(

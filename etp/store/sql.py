@@ -5,12 +5,20 @@ that a backend runs on a worker thread: writes (``_put``, ``_delete``...) here t
 ``(tx, now, ...)`` and return their result and the changes to publish; reads take ``(tx, ...)``
 (Discovery's are in :mod:`etp.store.discovery`). Backends supply the transaction (and with it
 the few dialect differences: list parameters, bulk inserts, row locks) and publish the changes.
+
+Growing objects: a Trajectory is active while its stations keep changing. A sweeper task,
+started by the store's first write and by every write that leaves a Trajectory active, turns
+each one that has gone ``active_timeout`` seconds without a write inactive
+(:func:`etp.store.describe.made_inactive`: ``GrowingStatus`` rewritten, ObjectActiveStatusChanged
+published), and ends when none is active any more or the store closes.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 import json
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -18,9 +26,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Concatenate, ParamSpec, TypeVar
 
-from etp.errors import ErrorCode, ProtocolError
+from etp.errors import ErrorCode, ProtocolError, StoreError
 from etp.store import Store, channel_objects, discovery, render
 from etp.store.channel_sql import SqlChannels
+from etp.store.describe import made_inactive
 from etp.store.feed import ChangeFeed, ChangeHub
 from etp.store.records import (
     ActiveStatus,
@@ -47,6 +56,12 @@ __all__ = ["SqlStore"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+log = logging.getLogger("etp.store")
+
+#: Growing objects whose parts this store serves (GrowingObject): the sweeper's concern. Channels,
+#: ChannelSets and Logs are the channel store's (etp.store.channel_sql).
+_GROWING_TYPES = ("witsml20.Trajectory",)
 
 _HOUSEKEEPING_EVERY_US = 60_000_000
 _UPSERT_OBJECT = """
@@ -75,6 +90,18 @@ class _Clock:
         with self._lock:
             self._last = max(time.time_ns() // 1000, self._last + 1)
             return self._last
+
+
+def _active_growing(tx: Tx) -> list[tuple[str, int]]:
+    """The growing objects that are active, with their storeLastWrite."""
+    return [
+        (uri, written)
+        for uri, written in tx.rows(
+            "SELECT uri, store_last_write FROM objects "
+            f"WHERE active = 1 AND qualified_type IN ({', '.join('?' * len(_GROWING_TYPES))})",
+            _GROWING_TYPES,
+        )
+    ]
 
 
 def _check_record(record: ObjectRecord) -> None:
@@ -152,6 +179,8 @@ class SqlStore(Store):
         self._hub = ChangeHub(max_pending)
         self._clock = _Clock()
         self._next_housekeeping = 0
+        self._sweeper: asyncio.Task[None] | None = None
+        self._swept = False  # the sweeper has looked at the store once
         self.channels: SqlChannels = SqlChannels(self, active_timeout=active_timeout)
 
     # -- backend hooks -------------------------------------------------------------------------
@@ -189,7 +218,9 @@ class SqlStore(Store):
     ) -> list[PutResult]:
         if not records:
             return []
-        return await self._write(self._put, list(records), prune_contained_objects)
+        results = await self._write(self._put, list(records), prune_contained_objects)
+        self._watch_growing(records)
+        return results
 
     async def get_objects(self, uris: Iterable[str]) -> dict[str, StoredObject]:
         uris = list(uris)
@@ -198,7 +229,16 @@ class SqlStore(Store):
     async def update_object(
         self, uri: str, edit: Callable[[StoredObject | None], tuple[ObjectRecord | None, R]]
     ) -> R:
-        return await self._write(self._update, uri, edit)
+        written: list[ObjectRecord] = []
+
+        def noted(stored: StoredObject | None) -> tuple[ObjectRecord | None, R]:
+            record, result = edit(stored)
+            written[:] = [record] if record is not None else []
+            return record, result
+
+        result = await self._write(self._update, uri, noted)
+        self._watch_growing(written)
+        return result
 
     async def delete_objects(
         self, uris: Iterable[str], *, prune_contained_objects: bool = False
@@ -245,6 +285,87 @@ class SqlStore(Store):
 
     def changes(self) -> ChangeFeed:
         return self._hub.subscribe()
+
+    # -- growing objects -------------------------------------------------------------------------
+
+    def _watch_growing(self, written: Sequence[ObjectRecord]) -> None:
+        """Start the sweeper, if it is not running, after the store's first write (for what an
+        earlier process left active) and after a write that leaves a growing object active."""
+        if self._sweeper is not None and not self._sweeper.done():
+            return
+        if self._swept and not any(
+            r.qualified_type in _GROWING_TYPES and r.active_status is ActiveStatus.ACTIVE
+            for r in written
+        ):
+            return
+        self._swept = True
+        self._sweeper = asyncio.get_running_loop().create_task(
+            self._sweep_growing(), name="etp-store-growing-sweeper"
+        )
+
+    async def _sweep_growing(self) -> None:
+        timeout = int(self.active_timeout * 1_000_000)
+        margin = max(timeout // 100, 10_000)  # wake just past a deadline, not at it
+        stuck: set[tuple[str, int]] = set()  # cannot be read any more: left active
+        feed: ChangeFeed | None = self._hub.subscribe()  # its iteration ends when the store closes
+        try:
+            while feed is not None:
+                now = self._clock.now()
+                active = [a for a in await self._read(_active_growing) if a not in stuck]
+                if not active:
+                    return
+                idle = [(uri, written) for uri, written in active if written <= now - timeout]
+                for uri, written in idle:
+                    if not await self._deactivate(uri, written):
+                        stuck.add((uri, written))
+                if idle:
+                    continue  # look again: at what is left and what was written meanwhile
+                deadline = min(written for _, written in active) + timeout + margin
+                feed = await self._wait(feed, (deadline - self._clock.now()) / 1e6)
+        except StoreError as error:  # closed (or unusable): nothing left to sweep
+            log.debug("growing object sweeper stopped: %s", error)
+        except Exception:  # never silently: a later write starts it again
+            log.exception("the growing object sweeper failed")
+        finally:
+            if feed is not None:
+                feed.close()
+
+    async def _wait(self, feed: ChangeFeed, seconds: float) -> ChangeFeed | None:
+        """Wait ``seconds``, passing over the changes ``feed`` brings; the feed to go on with
+        (a new one if it fell behind), None once the store closed (its iteration ended)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while (left := end - loop.time()) > 0:
+            try:
+                await asyncio.wait_for(anext(feed), left)
+            except TimeoutError:
+                break
+            except StopAsyncIteration:
+                return None
+            except StoreError:  # fell behind
+                feed.close()
+                feed = self._hub.subscribe()
+        return feed
+
+    async def _deactivate(self, uri: str, written: int) -> bool:
+        """Make the growing object ``uri`` inactive, unless it was written since ``written``
+        (or deleted); False if its document cannot be read any more."""
+        found = await self.get_objects([uri])
+        if uri not in found:
+            return True
+        stored = found[uri]
+        try:
+            record = await asyncio.to_thread(made_inactive, stored.xml, stored.resource.dataspace)
+        except ProtocolError as error:
+            log.warning("%s stays active: %s", uri, error.message)
+            return False
+
+        def edit(now: StoredObject | None) -> tuple[ObjectRecord | None, None]:
+            idle = now is not None and now.resource.store_last_write == written
+            return (record if idle else None), None
+
+        await self._write(self._update, uri, edit)
+        return True
 
     # -- objects -------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import etp
 import witsml
 from etp.capabilities import EndpointCapabilities
 from etp.client import Client
-from etp.client_store import Changed
+from etp.client_store import ActiveStatusChanged, Changed
 from etp.codec import encode_message
 from etp.errors import ErrorCode, ProtocolError, ProtocolErrors
 from etp.messages import datatypes as wire
@@ -25,6 +25,8 @@ from etp.messages.datatypes import (
     PassIndexedDepth,
 )
 from etp.protocols.store_backend import StoreLimits
+from etp.store import open_store
+from etp.store_server import store_server
 from witsml import Trajectory, TrajectoryStation
 from witsml.objects import ChannelStatus
 
@@ -509,3 +511,57 @@ async def test_a_multipart_replace_waiting_too_long_for_its_next_part_is_cancell
             assert isinstance(answer, go_msg.ReplacePartsByRangeResponse)
         async with etp.connect(server.url) as c:
             assert mds(await c.get_parts_by_range(TRAJECTORY, 1000.0, 1100.0)) == [("c", 1050.0)]
+
+
+# --- active status --------------------------------------------------------------------------------
+
+
+async def test_a_trajectory_turns_inactive_after_the_active_timeout(tmp_path: Path) -> None:
+    """PutParts makes a Trajectory active; ActiveTimeoutPeriod without a write makes it inactive
+    again (GrowingStatus in its XML, Discovery's activeStatus, ObjectActiveStatusChanged)."""
+    new = header(title="timed")
+    new.growing_status = ChannelStatus.INACTIVE
+    store = await open_store(f"sqlite:///{tmp_path / 'store.db'}", active_timeout=0.4)
+    try:
+        server = store_server(store, authenticate=None)
+        async with server.serving("127.0.0.1", 0), etp.connect(server.url) as c:
+            await c.put_growing_headers([new])
+            events = await c.subscribe_notifications(
+                "eml:///", types=["witsml20.Trajectory"], include_object_data=False
+            )
+
+            async def status_change() -> str:
+                while True:
+                    event = await asyncio.wait_for(anext(events), 5)
+                    if isinstance(event, ActiveStatusChanged):
+                        assert event.uri == new.uri
+                        return event.status
+
+            loop = asyncio.get_running_loop()
+            for round_ in range(2):  # active again after a new part, and inactive again
+                await c.put_parts(new.uri, [station(f"s{round_}", 100.0 + round_)])
+                written = loop.time()
+                assert await status_change() == "Active"
+                assert stored_trajectory_status(await c.get_data_objects_xml([new.uri]), new.uri)
+                assert await status_change() == "Inactive"
+                assert loop.time() - written >= 0.39
+                xml = await c.get_data_objects_xml([new.uri])
+                assert not stored_trajectory_status(xml, new.uri)
+                [resource] = await c.get_resources(new.uri, scope="self")
+                assert resource.active_status == wire.ActiveStatusKind.INACTIVE
+                assert len(stored(xml[new.uri]).stations) == round_ + 1
+            # parts coming more often than the timeout keep it active
+            for i in range(4):
+                await c.put_parts(new.uri, [station(f"k{i}", 200.0 + i)])
+                written = loop.time()
+                await asyncio.sleep(0.2)
+            assert await status_change() == "Active"
+            assert await status_change() == "Inactive"  # not before the last part's timeout
+            assert loop.time() - written >= 0.39
+    finally:
+        await store.close()
+
+
+def stored_trajectory_status(xml: dict[str, bytes], uri: str) -> bool:
+    """Whether the stored Trajectory says it is growing."""
+    return stored(xml[uri]).growing_status == ChannelStatus.ACTIVE
