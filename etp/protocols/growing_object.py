@@ -26,7 +26,8 @@ EDATAOBJECTTYPE_NOTSUPPORTED for the growing types whose parts this store does n
 * Every write is one transaction of the store (:meth:`etp.store.Store.update_object`): the
   Trajectory is read, changed and written back while no other session or server process can
   change it, with its stations sorted by Md, ``MdMn``/``MdMx`` following them, and
-  ``GrowingStatus`` active after a put or replace. Subscribers of StoreNotification see the
+  ``GrowingStatus`` active after a put or replace (inactive again ActiveTimeoutPeriod after the
+  last write: the store's sweeper, :mod:`etp.store.sql`). Subscribers of StoreNotification see the
   update (ObjectChanged), those of GrowingObjectNotification the parts
   (:mod:`etp.protocols.growing_object_notification`). A Trajectory over MaxDataObjectSize after
   the change is refused with EMAXSIZE_EXCEEDED.
