@@ -44,8 +44,10 @@ async def test_get_resources_and_typed_objects(tmp_path: Path) -> None:
             (WELLBORE, "Alpha A-3 main bore"),
         ]
         graph, edges = await client.get_resource_graph(WELLBORE, scope="sources")
-        assert [r.uri for r in graph] == [TRAJECTORY]
-        assert [(e.source_uri, e.target_uri) for e in edges] == [(TRAJECTORY, WELLBORE)]
+        assert sorted(r.uri for r in graph) == sorted([LOG, TRAJECTORY])
+        assert sorted((e.source_uri, e.target_uri) for e in edges) == sorted(
+            [(LOG, WELLBORE), (TRAJECTORY, WELLBORE)]
+        )
         objects = await client.get_data_objects([WELL, LOG])
         well, log = objects[WELL], objects[LOG]
         assert isinstance(well, witsml.Well)
