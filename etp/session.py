@@ -409,10 +409,11 @@ class Session:
             self._check_can_send(m)
         return self._emit([message, *parts], correlation_id=0)[0]
 
-    def send_response(self, request: MessageHeader, reply: Reply) -> None:
+    def send_response(self, request: MessageHeader, reply: Reply, *, final: bool = True) -> None:
         """Answer the peer's message ``request`` (see :mod:`etp.protocols` for ``reply``).
 
         Parts that do not fit are split; what cannot be split becomes EMAXSIZE_EXCEEDED.
+        ``final=False`` sends them without FIN: more parts of the answer follow.
         Raises EncodeError for a message that cannot be encoded (nothing is sent then).
         """
         if reply is None:
@@ -453,12 +454,17 @@ class Session:
                     error=_error_info(ProtocolError(ErrorCode.EMAXSIZE_EXCEEDED, str(e)))
                 )
             ]
-        self._emit(parts, correlation_id=self._answer_to(request), protocol=request.protocol)
+        self._emit(
+            parts, correlation_id=self._answer_to(request), protocol=request.protocol, fin=final
+        )
 
-    def send_error(self, request: MessageHeader | None, error: ProtocolError) -> None:
-        """Send a ProtocolException about ``request`` (or about nothing in particular)."""
+    def send_error(
+        self, request: MessageHeader | None, error: ProtocolError, *, protocol: int = 0
+    ) -> None:
+        """Send a ProtocolException about ``request`` (or about nothing in particular: then
+        with correlationId 0, on ``protocol``)."""
         self._check_open_for_answers()
-        self._refusal(request, error)
+        self._refusal(request, error, protocol)
 
     def close(self, reason: str = "") -> None:
         """Send CloseSession; the session then ignores what arrives. Idempotent."""
@@ -781,11 +787,14 @@ class Session:
         self._refusal(header, error)
         return MessageRefused(header, error)
 
-    def _refusal(self, header: MessageHeader | None, error: ProtocolError) -> None:
-        """Queue a ProtocolException about ``header``'s message (or about none: correlation 0)."""
+    def _refusal(
+        self, header: MessageHeader | None, error: ProtocolError, protocol: int = 0
+    ) -> None:
+        """Queue a ProtocolException about ``header``'s message (or about none: correlation 0,
+        on ``protocol``)."""
         body = ProtocolException(error=_error_info(error))
         if header is None:
-            self._emit([body], correlation_id=0)
+            self._emit([body], correlation_id=0, protocol=protocol)
         else:
             self._emit([body], correlation_id=self._answer_to(header), protocol=header.protocol)
 
@@ -804,11 +813,13 @@ class Session:
         correlation_id: int,
         protocol: int | None = None,
         extra_flags: int = 0,
+        fin: bool = True,
     ) -> list[int]:
         """Encode ``messages`` as one (multipart) message and queue them; all or nothing.
 
         The first part has ``correlation_id``; the others that too, or the first part's id
-        when it is 0 (a multipart request or notification). FIN on the last part only.
+        when it is 0 (a multipart request or notification). FIN on the last part only (none
+        without ``fin``).
         """
         limit = self.max_message_size
         encoded: list[bytes] = []
@@ -817,7 +828,7 @@ class Session:
         for i, body in enumerate(messages):
             cls = type(body)
             corr = correlation_id or (ids[0] if ids else 0)
-            flags = extra_flags | (_FIN if i == len(messages) - 1 else 0)
+            flags = extra_flags | (_FIN if fin and i == len(messages) - 1 else 0)
             header = MessageHeader(
                 protocol=cls.PROTOCOL if protocol is None else protocol,
                 message_type=cls.MESSAGE_TYPE,

@@ -52,7 +52,14 @@ from etp.errors import (
 from etp.messages.base import Message
 from etp.messages.core import Authorize, AuthorizeResponse
 from etp.messages.datatypes import MessageHeader
-from etp.protocols import HandlerRegistry, NotTaken, ProtocolHandler, Request, SessionContext
+from etp.protocols import (
+    HandlerRegistry,
+    NotTaken,
+    ProtocolHandler,
+    Reply,
+    Request,
+    SessionContext,
+)
 from etp.session import (
     CloseReceived,
     ErrorReceived,
@@ -295,6 +302,20 @@ class Connection(SessionContext):
             self.session.send_error(about, error)
         except (SessionError, EncodeError) as e:
             self._log.warning("could not send %s: %s", error, e)
+        self._flush()
+
+    async def answer(self, about: MessageHeader, reply: Reply, *, final: bool = True) -> None:
+        self._check_open()
+        await self._queue.wait_room()
+        self._check_open()
+        self.session.send_response(about, reply, final=final)
+        self._flush()
+
+    async def send_error(self, error: ProtocolError, *, protocol: int) -> None:
+        self._check_open()
+        await self._queue.wait_room()
+        self._check_open()
+        self.session.send_error(None, error, protocol=protocol)
         self._flush()
 
     def start_task(self, coro: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:

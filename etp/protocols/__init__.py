@@ -29,7 +29,11 @@ the session's messages of that protocol go to its :meth:`ProtocolHandler.handle`
 * ``self.session`` is the :class:`SessionContext`: the authenticated ``identity``, the
   ``negotiated`` capabilities, :meth:`SessionContext.push` for notifications and streaming data
   (correlationId 0) through the session's bounded send queue, :meth:`SessionContext.start_task`
-  for background work that ends with the session, and a logger.
+  for background work that ends with the session, and a logger. A handler that answers from
+  background work (returning None, then :meth:`SessionContext.answer`) leaves the session free
+  to handle the next messages meanwhile (ChannelSubscribe's GetRanges, cancellable by
+  CancelGetRanges); :meth:`SessionContext.send_error` sends a ProtocolException about no message
+  on the handler's protocol.
 * ``close()`` is called once when the session ends, however it ends: stop subscriptions there.
 
 A slow consumer never blocks the server or the other sessions: :meth:`SessionContext.push`
@@ -193,6 +197,20 @@ class SessionContext(abc.ABC):
         """Send a ProtocolException about the peer's message ``about`` after its handler
         returned (work it left running, e.g. a ChannelData committed later); does nothing once
         the session has ended."""
+        raise NotImplementedError
+
+    async def answer(self, about: MessageHeader, reply: Reply, *, final: bool = True) -> None:
+        """Send (more of) the answer to the peer's message ``about`` after its handler returned
+        None (work it left running, e.g. a GetRanges streaming its parts): ``reply`` as
+        :meth:`ProtocolHandler.handle` gives it, FIN on its last part unless ``final`` is
+        False. Waits for room in the send queue; raises :class:`~etp.errors.SessionError` once
+        the session has ended."""
+        raise NotImplementedError
+
+    async def send_error(self, error: ProtocolError, *, protocol: int) -> None:
+        """Send an unsolicited ProtocolException (correlationId 0) on ``protocol`` (the
+        handler's own, so that the peer's handler of that protocol gets it). Waits for room in
+        the send queue; raises :class:`~etp.errors.SessionError` once the session has ended."""
         raise NotImplementedError
 
     @abc.abstractmethod
