@@ -146,7 +146,8 @@ async def load_files(
     store: Store, paths: Iterable[str | os.PathLike[str]], dataspace: str = "eml:///"
 ) -> list[PutResult]:
     """Put the WITSML files ``paths`` into ``dataspace``, read and validated as PutDataObjects
-    does, in one transaction (nothing is stored if one fails).
+    does, in one transaction (nothing is stored if one fails); a Log's rows become its channels'
+    data.
 
     Raises ProtocolError naming the file: EINVALID_OBJECT for an unreadable or invalid one,
     ENOT_FOUND for a dataspace that does not exist; OSError for a file that cannot be read.

@@ -20,7 +20,7 @@ from etp.protocols.store_backend import StoreLimits
 from etp.simulator import CURVES, TIME_CURVES
 from etp.store import Store
 from etp.sync import LoopThread, SyncClient
-from witsml.data import ChannelTable
+from witsml.data import ChannelTable, Column
 from witsml.objects import Log, TimeIndexValue, Trajectory, Well, Wellbore
 from witsml_etp_pytest.objects import SAMPLE_ROWS, LogFactory, Samples
 from witsml_etp_pytest.server import EtpServer, StoreHandle
@@ -28,6 +28,15 @@ from witsml_etp_pytest.simulation import Simulation
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 START = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
+
+
+def rows(table: ChannelTable, which: slice) -> ChannelTable:
+    """Some rows of ``table``."""
+
+    def cut(column: Column) -> Column:
+        return Column(column.spec, column.values[which], column.mask[which])
+
+    return ChannelTable([cut(c) for c in table.indexes], [cut(c) for c in table.channels])
 
 
 def counts(store: StoreHandle, uri: str) -> dict[str, int]:
@@ -79,7 +88,11 @@ def test_samples_are_stored_with_the_logs_data(
         wellbore.uri,
         trajectory.uri,
     }
-    assert counts(etp_store, log.uri) == {c.mnemonic: SAMPLE_ROWS for c in CURVES}
+    table = log.channel_sets[0].table()
+    present = {c.spec.mnemonic: int((~c.mask).sum()) for c in table.channels}
+    assert len(present) == len(CURVES)
+    assert len(table.index) == SAMPLE_ROWS
+    assert counts(etp_store, log.uri) == present
     got = etp_sync_client.get_data_objects([log.uri])[log.uri]
     assert isinstance(got, Log)
     bdep = got.channel_sets[0].channels[0]
@@ -204,14 +217,17 @@ def test_get_and_delete(etp_store: StoreHandle, witsml_samples: Samples) -> None
     [{"index": "time", "rate_hz": 4}, {"direction": "decreasing", "nulls": 0.1}],
     ids=["time", "decreasing"],
 )
-def test_append_stores_a_logs_data_as_channel_data(
+def test_put_stores_a_logs_rows_as_channel_data_and_append_adds_more(
     etp_store: StoreHandle, witsml_log_factory: LogFactory, shape: dict[str, object]
 ) -> None:
-    log = witsml_log_factory(50, channels=["ROP", "WOB"], **shape)  # type: ignore[arg-type]
+    longer = witsml_log_factory(60, channels=["ROP", "WOB"], **shape)  # type: ignore[arg-type]
+    whole = longer.channel_sets[0].table()
+    log = longer.model_copy(deep=True)
+    log.channel_sets[0].set_table(rows(whole, slice(0, 50)))
     etp_store.put(log)
-    assert etp_store.append(log) == 100
-    assert counts(etp_store, log.uri) == {"ROP": 50, "WOB": 50}
     table = log.channel_sets[0].table()
+    present = {c.spec.mnemonic: int((~c.mask).sum()) for c in table.channels}
+    assert counts(etp_store, log.uri) == present  # a missing value is no point
     channel = log.channel_sets[0].channels[0]
 
     async def read(store: Store) -> list[object]:
@@ -219,14 +235,13 @@ def test_append_stores_a_logs_data_as_channel_data(
         [info] = opened.found[channel.uri]
         return (await store.channels.read_range(info.key)).points.value_list()
 
-    values = etp_store.run(read)
-    expected = [
-        None if m else v for v, m in zip(table["ROP"].values, table["ROP"].mask, strict=True)
-    ]
-    assert values == expected
+    rop = table["ROP"]
+    assert etp_store.run(read) == rop.values[~rop.mask].tolist()
     with pytest.raises(ProtocolError) as refused:
-        etp_store.append(log)  # the same indexes again do not append
+        etp_store.append(log, table)  # the same indexes again do not append
     assert refused.value.code == ErrorCode.EINVALID_APPEND
+    assert etp_store.append(log, rows(whole, slice(50, 60))) == 2 * 10
+    assert counts(etp_store, log.uri) == {name: n + 10 for name, n in present.items()}
 
 
 def test_append_refuses_what_it_cannot_place(
@@ -234,13 +249,11 @@ def test_append_refuses_what_it_cannot_place(
 ) -> None:
     log = witsml_log_factory(5, channels=["ROP"])
     with pytest.raises(ProtocolErrors, match="append"):
-        etp_store.append(log)  # not stored
+        etp_store.append(log, log.channel_sets[0].table())  # not stored
     etp_store.put(log)
     other = witsml_log_factory(5, channels=["WOB"])
     with pytest.raises(ProtocolError, match="no stored channel named 'WOB'"):
         etp_store.append(log.uri, other.channel_sets[0].table())
-    with pytest.raises(ValueError, match="give the data"):
-        etp_store.append(log.uri)
 
 
 # -- the simulator ---------------------------------------------------------------------------
@@ -327,16 +340,15 @@ def test_closing_the_simulation_closes_its_channels(
     assert statuses() == {"Inactive"}
 
 
-def test_append_to_a_log_goes_channel_set_by_channel_set(
+def test_a_logs_channel_sets_keep_their_rows_apart(
     etp_store: StoreHandle, witsml_log_factory: LogFactory
 ) -> None:
-    """A Log whose ChannelSets share mnemonics: each set's data goes to its own channels."""
+    """A Log whose ChannelSets share mnemonics: each set's rows go to its own channels."""
     log = witsml_log_factory(20, channels=["ROP", "WOB"], nulls=0.0)
     other = witsml_log_factory(30, channels=["ROP"], index="time", nulls=0.0).channel_sets[0]
     log.channel_sets.append(other)
     space = "eml:///dataspace('logs')"
     etp_store.put(log, dataspace=space)
-    assert etp_store.append(log, dataspace=space) == 2 * 20 + 30
     first, second = (f"{space}/{cs.uri.removeprefix('eml:///')}" for cs in log.channel_sets)
     assert counts(etp_store, first) == {"ROP": 20, "WOB": 20}
     assert counts(etp_store, second) == {"ROP": 30}

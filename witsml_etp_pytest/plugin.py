@@ -142,8 +142,7 @@ def etp_server(
     try:
         if samples:
             objects: Samples = request.getfixturevalue("witsml_samples")
-            server.store.put(*objects)
-            server.store.append(objects.log)
+            server.store.put(*objects)  # the log's rows become its channels' data
         if load:
             server.store.put(*load)
         yield server

@@ -75,7 +75,9 @@ class StoreHandle:
 
     def put(self, *objects: Document, dataspace: str = _DEFAULT_DATASPACE) -> list[str]:
         """Store ``objects`` in one transaction, read and validated as PutDataObjects does;
-        returns their URIs. The dataspace is created if need be.
+        returns their URIs. The dataspace is created if need be. As with PutDataObjects, the rows
+        a Log's ChannelSets hold become the data of their channels, which the channel protocols
+        serve.
 
         Raises :class:`~etp.errors.ProtocolError` EINVALID_OBJECT naming the document that is
         not a valid WITSML data object (nothing is stored).
@@ -123,43 +125,32 @@ class StoreHandle:
     def append(
         self,
         target: Log | ChannelSet | str,
-        data: ChannelTable | None = None,
+        data: ChannelTable,
         *,
         dataspace: str = _DEFAULT_DATASPACE,
     ) -> int:
-        """Append channel data to the stored channels of ``target`` (a Log or ChannelSet already
-        put, in ``dataspace``, or its URI), as ChannelDataLoad would: afterwards the channel
-        protocols serve it. Returns the points appended.
+        """Append rows to the stored channels of ``target`` (a Log or ChannelSet already put, in
+        ``dataspace``, or its URI), as ChannelDataLoad would: afterwards the channel protocols
+        serve them. Returns the points appended (a missing value is a null point).
 
-        ``data``'s channel columns are matched to the channels by mnemonic; without ``data``,
-        each ChannelSet of ``target`` gets the data it holds (a transaction per ChannelSet).
-        Raises ProtocolError as the store does (EINVALID_APPEND for indexes that do not continue
-        a channel...) and EINVALID_ARGUMENT for a mnemonic matching no channel or several;
-        ProtocolErrors for a target that is not stored.
+        ``data``'s channel columns are matched to the channels by mnemonic (:meth:`put` already
+        stores the rows a Log holds). Raises ProtocolError as the store does (EINVALID_APPEND for
+        indexes that do not continue a channel...) and EINVALID_ARGUMENT for a mnemonic matching
+        no channel or several; ProtocolErrors for a target that is not stored.
         """
-        space = DataspaceUri.parse(dataspace).dataspace_uri
-
-        def uri_of(obj: Log | ChannelSet) -> str:
-            return str(DataObjectUri.build(obj.qualified_type, obj.uuid, dataspace=space.path))
-
-        if data is not None:
-            work = [(target if isinstance(target, str) else uri_of(target), data)]
-        elif isinstance(target, str):
-            raise ValueError(f"append to {target}: give the data (a ChannelTable)")
+        if isinstance(target, str):
+            uri = target
         else:
-            sets = target.channel_sets if isinstance(target, Log) else [target]
-            work = [(uri_of(channel_set), channel_set.table()) for channel_set in sets]
+            space = DataspaceUri.parse(dataspace).dataspace_uri
+            uri = str(DataObjectUri.build(target.qualified_type, target.uuid, dataspace=space.path))
 
         async def append(store: Store) -> int:
-            count = 0
-            for uri, table in work:
-                opened = await store.channels.open([uri])
-                if opened.errors:
-                    raise ProtocolErrors("append", dict(opened.errors))
-                points = _points(table, opened.found[uri], uri)
-                await store.channels.append(points)
-                count += sum(len(p) for p in points.values())
-            return count
+            opened = await store.channels.open([uri])
+            if opened.errors:
+                raise ProtocolErrors("append", dict(opened.errors))
+            points = _points(data, opened.found[uri], uri)
+            await store.channels.append(points)
+            return sum(len(p) for p in points.values())
 
         return self.run(append)
 

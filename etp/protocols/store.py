@@ -5,13 +5,15 @@
   MaxResponseCount). An object too large for one message of the session goes as a DataObject
   naming a ``blobId`` with empty data, followed by Chunk messages (``final`` on the last).
 * PutDataObjects creates or replaces objects (``pruneContainedObjects`` drops the ChannelSets and
-  Channels a Log no longer contains). Every object is read and validated by the WITSML layer
-  (:func:`object_record`); per key, nothing is stored for an object that is refused:
-  EINVALID_URI (malformed URI), EINVALID_OBJECT (not readable, invalid — the message is the
-  first finding with its line and path — or not the type and uuid its URI names),
-  EDATAOBJECTTYPE_NOTSUPPORTED, EMAXSIZE_EXCEEDED (over MaxDataObjectSize), EREQUEST_DENIED
-  (dataspace not writable), ENOT_FOUND (no such dataspace). A put may be a multipart message whose
-  DataObjects name a ``blobId`` and whose Chunk parts carry the bytes: it is assembled first
+  Channels a Log no longer contains); the rows a ChannelSet holds become its channels' data
+  (:meth:`etp.store.Store.put_objects`), served by the channel protocols. Every object is read
+  and validated by the WITSML layer (:func:`object_record`); per key, nothing is stored for an
+  object that is refused: EINVALID_URI (malformed URI), EINVALID_OBJECT (not readable,
+  invalid — the message is the first finding with its line and path — or not the type and uuid
+  its URI names), EDATAOBJECTTYPE_NOTSUPPORTED, EMAXSIZE_EXCEEDED (over MaxDataObjectSize),
+  EREQUEST_DENIED (dataspace not writable), ENOT_FOUND (no such dataspace). A put may be a
+  multipart message whose DataObjects name a ``blobId`` and whose Chunk parts carry the bytes: it
+  is assembled first
   (:class:`~etp.protocols.store_backend.Assemblies`: at most ``max_concurrent_multipart`` at once
   and ``max_multipart_bytes`` held per session, else ELIMIT_EXCEEDED; one that waits
   ``multipart_timeout`` seconds for its next part is dropped and answered EMULTIPART_CANCELLED).
@@ -68,7 +70,8 @@ _MAX_ERROR_TEXT = 2000
 
 
 def object_record(xml: bytes, dataspace: str) -> ObjectRecord:
-    """The store record of one WITSML document, read and validated by :func:`witsml.parse`.
+    """The store record of one WITSML document, read and validated by :func:`witsml.parse`
+    (with its ChannelSets' rows, for the put to store as channel data).
 
     Raises ProtocolError EINVALID_OBJECT for a document that cannot be read, that has a
     validation error (the message is the first one, with its line and path), or that is not a
@@ -87,7 +90,7 @@ def object_record(xml: bytes, dataspace: str) -> ObjectRecord:
         more = len(report.errors) - 1
         text = str(first) + (f" (and {more} more error{'s' * (more > 1)})" if more else "")
         raise ProtocolError(ErrorCode.EINVALID_OBJECT, text)
-    return describe(obj, xml, dataspace)
+    return describe(obj, xml, dataspace, rows=True)
 
 
 def error_info(error: ProtocolError) -> ErrorInfo:

@@ -34,6 +34,7 @@ Semantics both backends guarantee:
 * Channel data (``store.channels``, :mod:`etp.store.channels`) lives in the same database:
   columnar blocks per Channel object, group-committed appends, range reads, replace, truncate,
   change annotations and a fan-out of the data to subscribers. Deleting a Channel deletes its data.
+  A ChannelSet put with rows in its document has them stored as its channels' data.
 
 Use from a protocol handler::
 
@@ -140,9 +141,14 @@ class Store(abc.ABC):
     ) -> list[PutResult]:
         """Create or replace ``records`` (with their contained objects) in one transaction.
 
+        Then the rows of each ChannelSet record that holds some (``bulk_data``) become the data
+        of its channels over the interval they span (a replace, in a transaction of its own;
+        nothing when the channels hold exactly those points already).
+
         Returns one result per record, in order. Raises :class:`~etp.errors.ProtocolError`
         (``key`` = the record's URI; nothing written) for a record into a dataspace that does
-        not exist (ENOT_FOUND) or whose fields disagree with its URI (EINVALID_ARGUMENT).
+        not exist (ENOT_FOUND) or whose fields disagree with its URI (EINVALID_ARGUMENT); one
+        without ``key`` if the channel store refused rows after the objects were stored.
         """
 
     @abc.abstractmethod

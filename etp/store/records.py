@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, TypeAlias
 from etp.errors import ProtocolError
 
 if TYPE_CHECKING:
-    from etp.store.channels import ChannelDefinition
+    from etp.store.channels import ChannelDefinition, IndexValue, Points
 
 __all__ = [
     "ActiveStatus",
+    "BulkData",
     "Change",
     "ChangeKind",
     "ContextScope",
@@ -93,6 +94,17 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class BulkData:
+    """The channel data a ChannelSet's document holds (its ``Data/Data`` rows): the points of its
+    channels, by Channel URI, in the closed interval [``start``, ``end``] its rows span (channel
+    order); a missing value is a null point. Channels that cannot hold data are absent."""
+
+    start: IndexValue
+    end: IndexValue
+    points: Mapping[str, Points]
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectRecord:
     """One data object as the protocol layer extracted it, ready to store.
 
@@ -101,7 +113,8 @@ class ObjectRecord:
     (citation); ``xml`` the document exactly as received. ``references`` are its outgoing edges
     other than containment; ``contained`` the objects its XML holds (a Log's ChannelSets, a
     ChannelSet's Channels), stored with it and linked by containment edges. ``channel``: a
-    Channel's data declaration (:mod:`etp.store.channels`). Build records with
+    Channel's data declaration (:mod:`etp.store.channels`); ``bulk_data``: a ChannelSet's rows,
+    which a put stores as its channels' data. Build records with
     :func:`etp.store.describe.describe`.
     """
 
@@ -118,6 +131,8 @@ class ObjectRecord:
     contained: tuple[ObjectRecord, ...] = ()
     channel: ChannelDefinition | None = None
     """For a Channel: what it declares about its data (None: it declares no index)."""
+    bulk_data: BulkData | None = None
+    """For a ChannelSet whose document holds rows: its channels' points."""
 
 
 @dataclass(frozen=True, slots=True)

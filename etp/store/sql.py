@@ -22,13 +22,16 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Concatenate, ParamSpec, TypeVar
+
+import numpy as np
 
 from etp.errors import ErrorCode, ProtocolError, StoreError
 from etp.store import Store, channel_objects, discovery, render
 from etp.store.channel_sql import SqlChannels
+from etp.store.channels import Points
 from etp.store.describe import made_inactive
 from etp.store.feed import ChangeFeed, ChangeHub
 from etp.store.records import (
@@ -102,6 +105,25 @@ def _active_growing(tx: Tx) -> list[tuple[str, int]]:
             _GROWING_TYPES,
         )
     ]
+
+
+def _with_bulk_data(records: Iterable[ObjectRecord]) -> Iterator[ObjectRecord]:
+    """The ChannelSets among ``records`` and what they contain that hold rows."""
+    for record in records:
+        if record.bulk_data is not None:
+            yield record
+        yield from _with_bulk_data(record.contained)
+
+
+def _same(stored: Points, given: Points) -> bool:
+    """Whether two channels' points are the same (values compared where not null)."""
+    if len(stored) != len(given) or not np.array_equal(stored.indexes, given.indexes):
+        return False
+    none = np.zeros(len(given), dtype=bool)
+    nulls = given.nulls if given.nulls is not None else none
+    if not np.array_equal(stored.nulls if stored.nulls is not None else none, nulls):
+        return False
+    return bool(np.array_equal(stored.values[~nulls], given.values[~nulls]))
 
 
 def _check_record(record: ObjectRecord) -> None:
@@ -220,6 +242,8 @@ class SqlStore(Store):
             return []
         results = await self._write(self._put, list(records), prune_contained_objects)
         self._watch_growing(records)
+        for channel_set in _with_bulk_data(records):
+            await self._store_bulk_data(channel_set)
         return results
 
     async def get_objects(self, uris: Iterable[str]) -> dict[str, StoredObject]:
@@ -285,6 +309,31 @@ class SqlStore(Store):
 
     def changes(self) -> ChangeFeed:
         return self._hub.subscribe()
+
+    # -- a ChannelSet's rows ---------------------------------------------------------------------
+
+    async def _store_bulk_data(self, channel_set: ObjectRecord) -> None:
+        """Make the data of the stored ``channel_set``'s channels over the interval its rows span
+        what its rows say (one replace; nothing when it is so already, as for a put of the same
+        document again)."""
+        bulk = channel_set.bulk_data
+        assert bulk is not None
+        opened = await self.channels.open([channel_set.uri])
+        keys = {info.uri: info.key for info in opened.found.get(channel_set.uri, [])}
+        points = {keys[uri]: p for uri, p in bulk.points.items() if uri in keys}
+        if not points:
+            return
+        stored = await self.channels.read_ranges(list(points), bulk.start, bulk.end)
+        if all(_same(stored[key].points, given) for key, given in points.items()):
+            return
+        try:
+            await self.channels.replace_range(bulk.start, bulk.end, points)
+        except ProtocolError as error:  # the objects are stored: say so, about no key of the put
+            raise ProtocolError(
+                error.code,
+                f"{channel_set.uri} is stored, but its rows could not be stored as the data of "
+                f"its channels: {error.message}",
+            ) from None
 
     # -- growing objects -------------------------------------------------------------------------
 

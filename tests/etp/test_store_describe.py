@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import witsml
 from etp.errors import ErrorCode, InvalidUri, ProtocolError
 from etp.store import ActiveStatus, ContextScope, RelationshipKind, ResourceQuery
+from etp.store.channels import Points
 from etp.store.describe import describe
+from etp.store.records import BulkData
 from tests.etp.store_helpers import opened
+from witsml.data import ChannelTable, Column
+from witsml.objects import ChannelSet, DataObjectReference
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "data"
 
@@ -106,3 +111,122 @@ def test_what_is_not_a_data_object_is_refused() -> None:
     well, xml = read("well")
     with pytest.raises(InvalidUri):
         describe(well, xml, "eml://witsml20")
+
+
+# --- a ChannelSet's rows ------------------------------------------------------------------------
+
+KIND = DataObjectReference(
+    content_type="application/x-eml+xml;version=2.1;type=PropertyKind",
+    title="unitless",
+    uuid="40f5e7a7-2a84-4c9b-9d1d-9ad0cf4e4e59",
+)
+
+
+def channel_set_of(*channels: Column, index: Column | None = None) -> ChannelSet:
+    index = index or Column.index("MD", [1.0, 2.0, 3.0], uom="m")
+    table = ChannelTable([index], list(channels))
+    return ChannelSet.from_table(
+        table,
+        title="rows",
+        logging_company_name="tests",
+        channel_classes={c.spec.mnemonic: KIND for c in channels},
+    )
+
+
+def bulk_of(channel_set: ChannelSet) -> tuple[BulkData | None, dict[str, Points]]:
+    """The record's bulk data, and its points by mnemonic."""
+    xml = witsml.to_xml(channel_set)
+    record = describe(witsml.parse(xml), xml, rows=True)
+    names = {c.uri: c.channel.mnemonic for c in record.contained if c.channel is not None}
+    bulk = record.bulk_data
+    points = {} if bulk is None else {names[u]: p for u, p in bulk.points.items()}
+    return bulk, points
+
+
+def test_a_log_with_rows_carries_them_as_channel_points() -> None:
+    log, xml = read("log")
+    [without] = describe(log, xml).contained
+    assert without.bulk_data is None  # only when asked
+    [channel_set] = describe(log, xml, rows=True).contained
+    bulk = channel_set.bulk_data
+    assert bulk is not None
+    assert (bulk.start, bulk.end) == (1500.0, 1749.5)
+    assert set(bulk.points) == {c.uri for c in channel_set.contained}  # all 12 channels
+    table = log.channel_sets[0].table()
+    first = channel_set.contained[0]
+    points = bulk.points[first.uri]
+    assert points.indexes.tolist() == table.index.values.tolist()
+    column = table.channels[0]
+    assert points.value_list() == [
+        None if m else v for v, m in zip(column.values.tolist(), column.mask, strict=True)
+    ]
+
+
+def test_rows_become_values_of_each_channels_declared_type() -> None:
+    bulk, points = bulk_of(
+        channel_set_of(
+            Column.channel("F", [1.1, None, 3.3], uom="m", data_type="float"),
+            Column.channel("I", [1, 2, 3], uom="1", data_type="int"),
+            Column.channel("L", [2**40, 2, 3], uom="1", data_type="long"),
+            Column.channel("S", ["a", "b", None], uom="1", data_type="string"),
+            Column.channel("B", [True, False, True], uom="1", data_type="boolean"),
+            Column.channel("E", [None, None, None], uom="m", data_type="double"),
+            Column.channel("X", ["eA==", "eQ==", "eg=="], uom="1", data_type="bytes"),
+        )
+    )
+    assert bulk is not None
+    assert (bulk.start, bulk.end) == (1.0, 3.0)
+    assert {name: p.values.dtype.name for name, p in points.items()} == {
+        "F": "float32",
+        "I": "int32",
+        "L": "int64",
+        "S": "object",
+        "B": "bool",
+        "E": "float64",
+    }  # no bytes channel: the channel store holds no bytes
+    assert points["F"].indexes.tolist() == [1.0, 2.0, 3.0]
+    assert points["F"].value_list() == pytest.approx([1.1, None, 3.3])  # missing: a null point
+    assert points["S"].value_list() == ["a", "b", None]
+    assert points["E"].value_list() == [None, None, None]
+
+
+def test_time_rows_are_microseconds_and_decreasing_rows_are_taken() -> None:
+    times = np.array(["2024-03-01T06:00:00", "2024-03-01T06:00:01"], dtype="datetime64[ns]")
+    bulk, points = bulk_of(
+        channel_set_of(
+            Column.channel("ROP", [1.0, 2.0], uom="m/h"), index=Column.index("T", times, uom="s")
+        )
+    )
+    assert bulk is not None
+    assert (bulk.start, bulk.end) == (1709272800000000, 1709272801000000)
+    assert points["ROP"].indexes.dtype == np.int64
+    down = Column.index("MD", [3.0, 2.0, 1.0], uom="m", direction="decreasing")
+    bulk, points = bulk_of(channel_set_of(Column.channel("ROP", [1, 2, 3], uom="m/h"), index=down))
+    assert bulk is not None
+    assert (bulk.start, bulk.end) == (3.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("[[[1.0],[1]],[[1.0],[2]],[[2.0],[3]]]", "not strictly increasing"),
+        ("[[[1.0],[1]],[[2.0],[1099511627776]],[[3.0],[3]]]", "out of range"),
+        ("[[[1.0],[1]],[[null],[2]]]", "index"),
+    ],
+)
+def test_rows_the_channel_store_could_not_take_are_refused(rows: str, message: str) -> None:
+    """What validation refuses too, should describe() be given it."""
+    channel_set = channel_set_of(Column.channel("I", [1, 2, 3], uom="1", data_type="int"))
+    assert channel_set.data is not None
+    channel_set.data = channel_set.data.model_copy(update={"text": rows})
+    with pytest.raises(ProtocolError, match=message) as caught:
+        bulk_of(channel_set)
+    assert caught.value.code is ErrorCode.EINVALID_OBJECT
+
+
+def test_no_rows_no_bulk_data() -> None:
+    well, xml = read("well")
+    assert describe(well, xml).bulk_data is None
+    channel_set = channel_set_of(Column.channel("ROP", [1.0, 2.0, 3.0], uom="m/h"))
+    channel_set.data = None
+    assert bulk_of(channel_set)[0] is None

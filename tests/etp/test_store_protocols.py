@@ -6,13 +6,17 @@ is visible. StoreNotification is in test_store_protocols_notifications.py.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import etp
+import witsml
 from etp.capabilities import EndpointCapabilities
+from etp.channel_data import Replaced
 from etp.errors import ErrorCode, ProtocolError
 from etp.messages import dataspace as ds
 from etp.messages import discovery, store, supported_types
@@ -29,6 +33,7 @@ from etp.messages.datatypes import (
     Resource,
 )
 from etp.protocols.store_backend import StoreLimits
+from witsml.objects import Log
 
 from .store_protocols_helpers import (
     ALL_EXAMPLES,
@@ -439,7 +444,7 @@ async def test_large_objects_travel_in_chunks_both_ways(tmp_path: Path) -> None:
     log = example("log.xml")  # 57 kB over a 20 kB message limit
     small = EndpointCapabilities(max_message_size=20_000)
     async with (
-        running(tmp_path, capabilities=small) as (server, _),
+        running(tmp_path, capabilities=small) as (server, db),
         etp.connect(server.url) as client,
     ):
         blob = uuid.uuid4()
@@ -457,7 +462,8 @@ async def test_large_objects_travel_in_chunks_both_ways(tmp_path: Path) -> None:
         assert kinds[0] == "GetDataObjectsResponse"
         assert kinds.count("Chunk") == 4
         parts = [m for m in got.messages if isinstance(m, store.Chunk)]
-        assert b"".join(p.data for p in parts) == log
+        # as stored: its rows became channel data, so the channels' extents are rendered
+        assert b"".join(p.data for p in parts) == (await db.get_objects([LOG]))[LOG].xml
         assert parts[-1].final
         [named] = [
             m.data_objects["log"]
@@ -553,3 +559,52 @@ def test_protocol_exception_is_what_ends_a_partial_answer() -> None:
     assert error.error is not None
     assert error.error.code == ErrorCode.ERESPONSECOUNT_EXCEEDED
     assert "more than 10" in error.error.message
+
+
+# --- a Log's rows as channel data -----------------------------------------------------------------
+
+
+async def test_a_log_put_with_rows_is_served_by_the_channel_protocols(tmp_path: Path) -> None:
+    """etp serve --load (load_files) and PutDataObjects store a Log's ``Data/Data`` rows as the
+    data of its channels: GetRanges and ChannelSubscribe's latest points serve them; a put of
+    other rows replaces them (RangeReplaced), of the same rows changes nothing, of no rows
+    leaves them."""
+    log_xml = example("log.xml")
+    log = witsml.parse(log_xml)
+    assert isinstance(log, Log)
+    table = log.channel_sets[0].table()
+    rop = next(i for i, c in enumerate(table.channels) if c.spec.mnemonic == "ROP")
+    rop_values = table.channels[rop].values
+    async with (
+        running(tmp_path, load=ALL_EXAMPLES) as (server, _),
+        etp.connect(server.url) as client,
+    ):
+        batch = await client.get_range([LOG])
+        assert len(batch.index) == 12 * 500  # a missing value is a null point
+        by_uri = batch.by_channel()
+        rop_uri = log.channel_sets[0].channels[rop].uri
+        assert np.array_equal(by_uri[rop_uri].values, rop_values, equal_nan=True)
+        metas = await client.channels([LOG])
+        assert (metas[0].start, metas[0].end) == (1500.0, 1749.5)
+        async with client.subscribe([rop_uri], latest=3) as subscription:
+            latest = await asyncio.wait_for(anext(subscription), 5)
+        assert latest.index.tolist() == [1748.5, 1749.0, 1749.5]
+
+        async with client.subscribe([rop_uri], data_changes=True) as changes:
+            await client.put_data_objects([log_xml])  # the same rows: nothing to do
+            doubled = log.model_copy(deep=True)
+            channel_set = doubled.channel_sets[0]
+            new = channel_set.table()
+            new.channels[rop].values[:] *= 2
+            channel_set.set_table(new)
+            await client.put_data_objects([doubled])
+            replaced = await asyncio.wait_for(anext(changes), 5)
+            assert isinstance(replaced, Replaced)
+            assert (replaced.start, replaced.end) == (1500.0, 1749.5)
+            assert np.array_equal(replaced.data.values, rop_values * 2, equal_nan=True)
+            channel_set.data = None  # a put without rows leaves the data as it is
+            await client.put_data_objects([doubled])
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(anext(changes), 0.3)
+        again = await client.get_range([rop_uri])
+        assert np.array_equal(again.values, rop_values * 2, equal_nan=True)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import etp
+import witsml
 from etp.auth import Identity
 from etp.capabilities import EndpointCapabilities, Negotiated
 from etp.client_store import ActiveStatusChanged, Changed, Deleted, Ended, Event, Subscription
@@ -32,6 +33,7 @@ from etp.protocols.store_notification import StoreNotificationHandler
 from etp.session import Response
 from etp.store import open_store
 from etp.store_server import store_server
+from witsml.objects import Log
 
 from .store_helpers import backend_url, postgres_schema
 from .store_protocols_helpers import example, running, uri_of, well_xml, wellbore_xml
@@ -352,7 +354,12 @@ async def test_a_change_made_through_another_server_process_reaches_subscribers(
 
 
 async def test_active_status_changes_are_notified(tmp_path: Path) -> None:
-    log = example("log.xml")
+    """Of Channels whose data is not in the store (it would decide their status): the log
+    without its rows."""
+    parsed = witsml.parse(example("log.xml"))
+    assert isinstance(parsed, Log)
+    parsed.channel_sets[0].data = None
+    log = witsml.to_xml(parsed)
     channel = b"<GrowingStatus>closed</GrowingStatus>"
     active = log.replace(channel, b"<GrowingStatus>active</GrowingStatus>", 1)
     async with running(tmp_path) as (server, _), etp.connect(server.url) as client:
