@@ -15,8 +15,10 @@
         async for batch in client.stream():                        # ChannelStreaming
             ...
 
-* Channels are named by URI (Channel, or ChannelSet/Log for all their channels); the ids the
-  store gives them belong to one session and are looked up again after a reconnection.
+* Channels are named by URI (Channel, or ChannelSet/Log for all their channels, in document
+  order: the client reads them from the object's XML with Store GetDataObjects, then asks the
+  store about each Channel); the ids the store gives them belong to one session and are looked
+  up again after a reconnection.
 * What arrives is a :class:`~etp.channel_data.ChannelBatch` (numpy columns, per channel, pandas,
   or :class:`~etp.channel_data.Point` objects: see :mod:`etp.channel_data`); loading is
   :mod:`etp.client_channel_load`.
@@ -29,9 +31,17 @@
   was received has been read, unless ``resume=True``: then it reconnects if needed (with
   backoff), asks for the channels' metadata again, subscribes from now, fills the gap from the
   last index it delivered with GetRanges, and drops what it already delivered: every point
-  exactly once, in channel order. (A channel none of whose points had been delivered yet
-  resumes from its first point when it was empty as the subscription began, from ``start``
-  if given; for a ``latest`` subscription, with its latest points again.)
+  exactly once, in channel order. A channel none of whose points had been delivered yet
+  resumes as if nothing had happened: from ``start`` if given; for a ``latest=N``
+  subscription from the N-th latest point it had when the subscription began (found with
+  GetRanges over growing intervals back from its end then); from its first point when it was
+  empty then. With ``data_changes``, what changed while it was disconnected comes first:
+  GetChangeAnnotations since the (re)subscription before, each changed interval of the points
+  it had delivered as a :class:`Replaced` (with the points there now; those RangeReplaced and
+  ChannelsTruncated it had received are not repeated), and a channel now ending before the
+  last point delivered as a :class:`Truncated`. The store annotates appends too, so the span
+  of the last appends before the interruption may come again as a Replaced with the points
+  already delivered (applying it changes nothing).
 """
 
 from __future__ import annotations
@@ -40,10 +50,13 @@ import asyncio
 import collections
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
+
+from lxml import etree
 
 from etp.channel_data import (
     ChannelBatch,
@@ -80,6 +93,7 @@ from etp.protocols.channel_data_load import ChannelDataLoadCustomer
 from etp.protocols.channel_streaming import ChannelStreamingConsumer
 from etp.protocols.channel_subscribe import ChannelSubscribeCustomer
 from etp.session import Response
+from etp.uri import DataObjectUri
 from witsml import units as witsml_units
 
 if TYPE_CHECKING:
@@ -199,12 +213,21 @@ class ChannelSubscription:
         self._original: dict[int, ChannelMeta] = {}
         self._progress = Progress()
         self._inbox = _Inbox(buffer)
-        self._front: collections.deque[ChannelBatch] = collections.deque()
+        self._front: collections.deque[Item] = collections.deque()
+        """What a resumption delivers before what arrives (changes, then the gap)."""
         self._started = False
         self._ended = False
         self._handler: ChannelSubscribeCustomer | None = None
-        self._first_ends: dict[str, int | float | None] | None = None
-        """Each channel's end index when the subscription began."""
+        self._first: dict[str, tuple[int | float | None, int | float | None]] = {}
+        """Each channel's first and last index when the subscription began (store units)."""
+        self._settled: set[str] = set()
+        """The channels that resume from their last index delivered (from their first point
+        when none): subscribed from now, empty when it began, or already resumed."""
+        self._bookmark: int | None = None
+        """With ``data_changes``: the store's time (µs) before the last (re)subscription."""
+        self._changes_seen: set[tuple[str, int]] = set()
+        """The (channel URI, change time) of the RangeReplaced/ChannelsTruncated received
+        since then."""
 
     # --- receiving (ChannelReceiver) ---------------------------------------------------------
 
@@ -240,7 +263,10 @@ class ChannelSubscription:
         await self.start()
         while True:
             if self._front:
-                batch = self._deliverable(self._front.popleft())
+                front = self._front.popleft()
+                if not isinstance(front, ChannelBatch):
+                    return front
+                batch = self._deliverable(front)
                 if batch is not None:
                     return batch
                 continue
@@ -278,12 +304,16 @@ class ChannelSubscription:
         match message:
             case sub_msg.SubscriptionsStopped(reason=reason):
                 await self._interrupted(f"the store stopped the subscription: {reason}")
-            case sub_msg.RangeReplaced() if self.data_changes:
+            case sub_msg.RangeReplaced(channel_ids=ids, change_time=when) if self.data_changes:
+                self._changes_seen.update(
+                    (self.channels[i].uri, when) for i in ids if i in self.channels
+                )
                 return self._replaced(message)
             case sub_msg.ChannelsTruncated(channels=infos, change_time=when) if self.data_changes:
                 for info in infos:
                     meta = self.channels.get(info.channel_id)
                     if meta is not None:
+                        self._changes_seen.add((meta.uri, when))
                         new_end = info.new_end_index
                         end = new_end if isinstance(new_end, int | float) else None
                         if end is not None and meta.uri in self._progress.last:
@@ -361,24 +391,20 @@ class ChannelSubscription:
         self.channels = {i: self._units.channel(m) for i, m in metas.items()}
         self._handler = handler
         handler.route(list(metas), self)
-        first = self._first_ends is None
-        if self._first_ends is None:
-            self._first_ends = {m.uri: m.end for m in metas.values()}
-            if self.start_index is None and not self.latest:  # from now: past the end then
-                for m in metas.values():
-                    if m.end is not None:
+        resumed: dict[int, int | float | None] = {}
+        """The channels that resume from now, with where their gap starts (None: their first
+        point); the others subscribe as asked (first time, or from ``start`` again)."""
+        for i, m in metas.items():
+            if m.uri not in self._first:  # new: as asked; from now, from its end then
+                self._first[m.uri] = (m.start, m.end)
+                if self.start_index is None and (not self.latest or m.end is None):
+                    self._settled.add(m.uri)
+                    if not self.latest and m.end is not None:
                         self._progress.last[m.uri] = m.end
-        # Resumed: from now, and the gap (GetRanges) from the last index delivered, or from the
-        # start of a channel that was empty when the subscription began.
-        resumed = {
-            i: m
-            for i, m in metas.items()
-            if not first
-            and (
-                m.uri in self._progress.last
-                or (self.start_index is None and self._first_ends.get(m.uri) is None)
-            )
-        }
+            elif m.uri in self._settled or m.uri in self._progress.last:
+                resumed[i] = self._progress.last.get(m.uri)
+            elif self.latest and self.start_index is None:
+                resumed[i] = await self._window_start(client, m, self.latest)
         infos = {
             str(i): wire.ChannelSubscribeInfo(
                 channel_id=i,
@@ -388,6 +414,7 @@ class ChannelSubscription:
             )
             for i, m in metas.items()
         }
+        bookmark = await self._store_time(client) if self.data_changes else None
         self._inbox.accept()
         response = await client.request(sub_msg.SubscribeChannels(channels=infos))
         if response.errors or response.error is not None:
@@ -395,15 +422,123 @@ class ChannelSubscription:
             handler.unroute(self)
             refused = {metas[int(k)].uri: e for k, e in response.errors.items() if k.isdigit()}
             raise ProtocolErrors("SubscribeChannels", refused, error=response.error)
+        replayed: set[tuple[str, int]] = set()
         if resumed:  # what came between the last point delivered and the new subscription
-            ends = {m.uri: m.end for m in await client.channels([m.uri for m in resumed.values()])}
+            now = {m.uri: m for m in await client.channels([metas[i].uri for i in resumed])}
+            if self._bookmark is not None:
+                replayed = await self._replay_changes(client, [now[metas[i].uri] for i in resumed])
             gaps = [
-                (m, self._progress.last.get(m.uri), ends.get(m.uri))
-                for m in resumed.values()
-                if ends.get(m.uri) is not None
+                (metas[i], start, now[metas[i].uri].end)
+                for i, start in resumed.items()
+                if now[metas[i].uri].end is not None
             ]
             if gaps:
                 self._front.append(await client._read_ranges(gaps, self._original))
+            self._settled.update(metas[i].uri for i in resumed)
+        self._bookmark = bookmark
+        self._changes_seen = replayed
+
+    async def _window_start(
+        self, client: ChannelClient, channel: ChannelMeta, count: int
+    ) -> int | float | None:
+        """The ``count``-th latest point of ``channel`` when the subscription began (its first
+        point if it had fewer): GetRanges back from its end then over intervals 8 times wider
+        each time (halfway back when one holds more than the store's MaxRangeDataItemCount)."""
+        first, end = self._first[channel.uri]
+        if end is None:
+            return None
+        span = abs(end - first) if first is not None else 0.0
+        step = -1 if channel.increasing else 1
+        narrow, width = 0.0, span / 1024
+        for _ in range(64):
+            reached = width >= span
+            bound = first if reached else end + step * width
+            if channel.is_time and bound is not None:
+                bound = int(bound)
+            try:
+                index = (await client._read_ranges([(channel, bound, end)], self._original)).index
+            except ProtocolErrors as e:
+                if e.error is None or e.error.code != ErrorCode.ERESPONSECOUNT_EXCEEDED:
+                    raise
+                width = (narrow + width) / 2
+                continue
+            if len(index) >= count or reached:
+                return index[-count].item() if len(index) >= count else first
+            narrow, width = width, max(width * 8, 1.0)
+        return first
+
+    async def _store_time(self, client: ChannelClient) -> int | None:
+        """The store's clock (µs), from a GetChangeAnnotations answer; None (changes made
+        while disconnected are then not replayed) when the store does not say."""
+        since = time.time_ns() // 1000
+        request = sub_msg.GetChangeAnnotations(
+            channels={"0": wire.ChannelChangeRequestInfo(since_change_time=since, channel_ids=[])},
+            latest_only=True,
+        )
+        try:
+            response = await client.request(request)
+            return int(response.map()["0"].response_timestamp)
+        except (ProtocolError, KeyError) as e:
+            log.warning("changes while disconnected will not be replayed: %s", e)
+            return None
+
+    async def _replay_changes(
+        self, client: ChannelClient, channels: list[ChannelMeta]
+    ) -> set[tuple[str, int]]:
+        """Queue what changed in the points delivered of ``channels`` (as they are now) since
+        the bookmark: Replaced per merged changed interval, Truncated if it ends earlier now.
+        Returns the (channel URI, change time) of the changes replayed."""
+        replayed: set[tuple[str, int]] = set()
+        delivered = [m for m in channels if m.uri in self._progress.last]
+        if not delivered or self._bookmark is None:
+            return replayed
+        request = sub_msg.GetChangeAnnotations(
+            channels={
+                str(n): wire.ChannelChangeRequestInfo(
+                    since_change_time=self._bookmark, channel_ids=[m.id]
+                )
+                for n, m in enumerate(delivered)
+            }
+        )
+        try:
+            response = await client.request(request)
+        except ProtocolError as e:
+            log.warning("cannot replay the changes made while disconnected: %s", e)
+            return replayed
+        answers = response.map()
+        for n, m in enumerate(delivered):
+            answer = answers.get(str(n))
+            found = answer.changes.get(str(m.id), []) if answer is not None else []
+            changes = [a for a in found if (m.uri, a.change_time) not in self._changes_seen]
+            replayed.update((m.uri, a.change_time) for a in changes)
+            last = self._progress.last[m.uri]
+            shown = self.channels[m.id]
+            if m.end is None or (m.end < last if m.increasing else m.end > last):
+                if m.end is None:
+                    del self._progress.last[m.uri]
+                else:
+                    self._progress.last[m.uri] = last = m.end
+                when = max((a.change_time for a in changes), default=None)
+                self._front.append(
+                    Truncated(shown, m.end, None if when is None else utc_datetime(when))
+                )
+                if m.end is None:
+                    continue
+            for low, high, when in _merged(changes, last, m.increasing):
+                data = await client._read_ranges([(m, low, high)], self._original)
+                converted = ChannelBatch(
+                    self.channels, data.channel_ids, data.index, data.values, data.nulls
+                )
+                self._front.append(
+                    Replaced(
+                        shown,
+                        low if m.increasing else high,
+                        high if m.increasing else low,
+                        utc_datetime(when),
+                        self._units.apply(converted, self._original) if self._units else converted,
+                    )
+                )
+        return replayed
 
     def _start(self, channel: ChannelMeta) -> int | float | None:
         """The start index for ``channel``, given in the units asked for, in the channel's."""
@@ -454,10 +589,68 @@ async def _quietly(work: Any) -> None:
         await work
 
 
+def _is_container(uri: str) -> bool:
+    try:
+        return DataObjectUri.parse(uri).object_type in ("ChannelSet", "Log")
+    except ProtocolError:
+        return False  # the store says what is wrong with it
+
+
+def _contained_channels(uri: str, xml: bytes) -> list[str]:
+    """The URIs of the Channels in the XML of the ChannelSet or Log ``uri``, in document order
+    (its ``Channel`` elements with a uuid, in the same dataspace and schema version)."""
+    container = DataObjectUri.parse(uri)
+    qualified_type = f"{container.domain}{container.domain_version}.Channel"
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, huge_tree=True))
+    except etree.XMLSyntaxError:
+        return []
+    found = []
+    for element in root.iter("{*}Channel"):
+        with contextlib.suppress(ProtocolError):  # no uuid, or not one
+            uuid_ = element.get("uuid", "")
+            found.append(
+                str(DataObjectUri.build(qualified_type, uuid_, dataspace=container.dataspace))
+            )
+    return found
+
+
+def _merged(
+    changes: Sequence[wire.ChangeAnnotation], last: int | float, increasing: bool
+) -> list[tuple[int | float, int | float, int]]:
+    """Changed intervals as (low, high, latest change time), overlapping ones merged, cut at
+    ``last`` (the points after it come as new data)."""
+    spans: list[tuple[int | float, int | float, int]] = []
+    for a in changes:
+        start, end = a.interval.start_index, a.interval.end_index
+        if not isinstance(start, int | float) or not isinstance(end, int | float):
+            continue
+        low, high = min(start, end), max(start, end)
+        if increasing:
+            high = min(high, last)
+        else:
+            low = max(low, last)
+        if low <= high:
+            spans.append((low, high, a.change_time))
+    spans.sort()
+    out: list[tuple[int | float, int | float, int]] = []
+    for low, high, when in spans:
+        if out and low <= out[-1][1]:
+            top_low, top_high, top_when = out[-1]
+            out[-1] = (top_low, max(top_high, high), max(top_when, when))
+        else:
+            out.append((low, high, when))
+    return out
+
+
 class ChannelStream:
     """ChannelStreaming as the consumer (made by :meth:`ChannelClient.stream`): an async
     iterator of :class:`ChannelBatch` and :class:`Truncated` from StartStreaming on; ``async
-    with`` (or :meth:`stop`) sends StopStreaming. ``channels`` (by id) once started."""
+    with`` (or :meth:`stop`) sends StopStreaming. ``channels`` (by id) once started. When the
+    reader falls behind its buffer, or the producer stops streaming (a ProtocolException such
+    as EBACKPRESSURE_LIMIT_EXCEEDED: the reader was too slow for it), the iteration raises
+    :class:`~etp.errors.SubscriptionStopped` saying why, once what was received has been read.
+    """
 
     def __init__(self, client: ChannelClient, units: Mapping[str, str] | None, buffer: int) -> None:
         self.channels: dict[int, ChannelMeta] = {}
@@ -487,6 +680,9 @@ class ChannelStream:
 
     def on_session_end(self) -> None:
         self._inbox.put("lost", None)
+
+    def on_error(self, error: ProtocolError) -> None:
+        self._inbox.put("error", error)
 
     def _set_channels(self, message: stream_msg.ChannelMetadata) -> None:
         metas = {r.id: ChannelMeta.from_record(r) for r in message.channels}
@@ -550,6 +746,9 @@ class ChannelStream:
             elif kind == "overflow":
                 self._finish("the reader fell behind: streaming stopped")
                 raise SubscriptionStopped(self.reason or "", [])
+            elif kind == "error":
+                self._finish(f"the producer stopped streaming: {payload}")
+                raise SubscriptionStopped(self.reason or "", [])
             elif kind == "lost":
                 self._finish("the connection was lost")
                 raise ConnectionClosed(self.reason or "")
@@ -605,24 +804,57 @@ class ChannelClient:
 
         async def reconnect(self) -> Client: ...
 
+        async def get_data_objects_xml(self, uris: Iterable[str]) -> dict[str, bytes]: ...
+
     async def channels(self, uris: Channels) -> list[ChannelMeta]:
         """The metadata of channels (GetChannelMetadata): a ChannelSet or Log URI gives all its
         channels, in document order. Raises ProtocolErrors naming the URIs the store refused
         (``results``: the channels found)."""
-        keys = {str(i): uri for i, uri in enumerate(_uris(uris))}
-        response = await self.request(sub_msg.GetChannelMetadata(uris=keys))
-        found = response.map()
-        order = {key: n for n, key in enumerate(keys)}
-
-        def position(key: str) -> tuple[int, int]:
-            head, _, tail = key.partition("/")
-            return order.get(head, len(order)), int(tail) if tail.isdigit() else -1
-
-        metas = [ChannelMeta.from_record(found[k]) for k in sorted(found, key=position)]
-        if response.errors or response.error is not None:
-            errors = {keys.get(k, k): e for k, e in response.errors.items()}
-            raise ProtocolErrors("GetChannelMetadata", errors, metas, error=response.error)
+        wanted, errors = await self._channel_uris(_uris(uris))
+        keys = {str(i): uri for i, uri in enumerate(wanted)}
+        metas: list[ChannelMeta] = []
+        error = None
+        if keys:
+            response = await self.request(sub_msg.GetChannelMetadata(uris=keys))
+            found = response.map()
+            metas = [ChannelMeta.from_record(found[k]) for k in keys if k in found]
+            errors.update({keys.get(k, k): e for k, e in response.errors.items()})
+            error = response.error
+        if errors or error is not None:
+            raise ProtocolErrors("GetChannelMetadata", errors, metas, error=error)
         return metas
+
+    async def _channel_uris(self, uris: list[str]) -> tuple[list[str], dict[str, ProtocolError]]:
+        """The Channel URIs ``uris`` name (a ChannelSet's or Log's in document order, read from
+        its XML), and an error per ChannelSet or Log that cannot be read or holds none."""
+        containers = [uri for uri in uris if _is_container(uri)]
+        documents: dict[str, bytes] = {}
+        errors: dict[str, ProtocolError] = {}
+        if containers:
+            try:
+                documents = await self.get_data_objects_xml(containers)
+            except ProtocolErrors as e:
+                if e.error is not None:
+                    raise
+                documents = dict(e.results) if isinstance(e.results, dict) else {}
+                errors.update(e.errors)
+            except SessionError as e:
+                raise SessionError(
+                    f"the channels of a ChannelSet or Log are read from its XML, which needs "
+                    f"Store (4): {e}; or name its Channel URIs"
+                ) from None
+        wanted: list[str] = []
+        for uri in uris:
+            if uri not in containers:
+                wanted.append(uri)
+            elif uri in documents:
+                found = _contained_channels(uri, documents[uri])
+                wanted += found
+                if not found:
+                    errors[uri] = ProtocolError(
+                        ErrorCode.ENOT_FOUND, f"{uri} contains no Channel", key=uri
+                    )
+        return list(dict.fromkeys(wanted)), errors
 
     def subscribe(
         self,
@@ -714,16 +946,21 @@ class ChannelClient:
                 "ChannelDataLoad (22) is not available in this session: the server did not "
                 "grant it, or the client was connected without its customer handler"
             )
-        keys = {str(i): uri for i, uri in enumerate(_uris(channels))}
-        response = await self.request(load_msg.OpenChannels(uris=keys))
-        opened = response.map()
-        metas = [ChannelMeta.from_record(info.metadata) for info in opened.values()]
-        if response.errors or response.error is not None:
+        wanted, errors = await self._channel_uris(_uris(channels))
+        keys = {str(i): uri for i, uri in enumerate(wanted)}
+        metas: list[ChannelMeta] = []
+        error = None
+        if keys:
+            response = await self.request(load_msg.OpenChannels(uris=keys))
+            opened = response.map()
+            metas = [ChannelMeta.from_record(opened[k].metadata) for k in keys if k in opened]
+            errors.update({keys.get(k, k): e for k, e in response.errors.items()})
+            error = response.error
+        if errors or error is not None:
             if metas:
                 ids = {m.uri: m.id for m in metas}
                 await _quietly(self.request(load_msg.CloseChannels(id=ids)))
-            errors = {keys.get(k, k): e for k, e in response.errors.items()}
-            raise ProtocolErrors("OpenChannels", errors, metas, error=response.error)
+            raise ProtocolErrors("OpenChannels", errors, metas, error=error)
         loader = ChannelLoader(self, metas)
         handler.loaders.append(loader)
         return loader

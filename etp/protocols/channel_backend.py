@@ -166,12 +166,13 @@ async def open_channels(
     *,
     write: bool = False,
 ) -> tuple[dict[str, SessionChannel], dict[str, ProtocolError]]:
-    """The channels named by a map request (GetChannelMetadata, OpenChannels), by answer key.
+    """The channels named by a map request (GetChannelMetadata, OpenChannels), by its keys.
 
-    A Channel URI answers under its own key; a ChannelSet or Log URI means all its channels,
-    answered under ``<key>/0``, ``<key>/1``... in document order. Per key: EINVALID_URI,
-    EREQUEST_DENIED (dataspace not readable, or not writable with ``write``), ENOT_FOUND,
-    EINVALID_ARGUMENT (not a channel object, or one that declares no index).
+    Each key names one Channel (a map response reuses the request's keys, one entry each, as
+    ETP peers expect): a ChannelSet or Log URI is EINVALID_ARGUMENT, naming the way to its
+    channels (Discovery, or the object's XML; :meth:`etp.client.Client.channels` does it).
+    Per key also: EINVALID_URI, EREQUEST_DENIED (dataspace not readable, or not writable with
+    ``write``), ENOT_FOUND, EINVALID_ARGUMENT (not a Channel, or one that declares no index).
     """
     registry = SessionChannels.of(session)
     errors: dict[str, ProtocolError] = {}
@@ -181,6 +182,14 @@ async def open_channels(
             uri = DataObjectUri.parse(text)
         except ProtocolError as e:
             errors[key] = ProtocolError(e.code, e.message, key=key)
+            continue
+        if uri.object_type in ("ChannelSet", "Log"):
+            errors[key] = ProtocolError(
+                ErrorCode.EINVALID_ARGUMENT,
+                f"{text} is a {uri.object_type}: name its Channels, one per key (Discovery "
+                "GetResources with it as context and dataObjectTypes Channel lists them)",
+                key=key,
+            )
             continue
         dataspace = str(uri.dataspace_uri)
         allowed = (can_write if write else can_read)(session.identity, dataspace)
@@ -195,16 +204,7 @@ async def open_channels(
             error = outcome.errors[text]
             errors[key] = ProtocolError(error.code, error.message, key=key)
             continue
-        infos = outcome.found[text]
-        if DataObjectUri.parse(text).object_type == "Channel":
-            found[key] = registry.add(infos[0])
-        elif not infos:
-            errors[key] = ProtocolError(
-                ErrorCode.ENOT_FOUND, f"{text} contains no channel that declares an index", key=key
-            )
-        else:
-            for i, info in enumerate(infos):
-                found[f"{key}/{i}"] = registry.add(info)
+        found[key] = registry.add(outcome.found[text][0])
     return found, errors
 
 

@@ -22,6 +22,9 @@ Store role (:class:`ChannelDataLoadHandler`):
   (RangeReplaced, ChannelsTruncated).
 * When the session ends (a producer disconnecting mid-stream), its open channels are closed:
   they become inactive; subscribers keep their subscriptions.
+* A channel deleted while open (its Channel object deleted, alone, with its ChannelSet or Log,
+  or with its dataspace) is closed by the store: an unsolicited ChannelsClosed names it and
+  says why; further ChannelData for it are EINVALID_CHANNELID.
 
 Customer role (:class:`ChannelDataLoadCustomer`): collects the store's refusals of our
 ChannelData and its unsolicited ChannelsClosed for :mod:`etp.client_channels`.
@@ -38,7 +41,7 @@ from typing import Protocol
 
 import numpy as np
 
-from etp.errors import ErrorCode, ProtocolError
+from etp.errors import ErrorCode, ProtocolError, SessionError, StoreError
 from etp.messages import channel_data_load as msg
 from etp.messages import datatypes as wire
 from etp.messages.datatypes import DataItem, MessageFlags, MessageHeader
@@ -60,7 +63,8 @@ from etp.protocols.channel_backend import (
     points_by_id,
 )
 from etp.protocols.store_backend import StoreBackend, can_write, denied, keyed
-from etp.store.channels import Points
+from etp.store.channel_feed import ChannelFeed
+from etp.store.channels import Deleted, Points
 
 __all__ = ["IN_FLIGHT", "ChannelDataLoadCustomer", "ChannelDataLoadHandler", "LoadReceiver"]
 
@@ -95,6 +99,8 @@ class ChannelDataLoadHandler(ProtocolHandler):
         """The channels this session opened, by id."""
         self._replacing: dict[int, _Replace] = {}
         self._storing: collections.deque[asyncio.Task[None]] = collections.deque()
+        self._deletions: ChannelFeed | None = None
+        """The deletions of the open channels."""
 
     async def handle(self, request: Request) -> Reply:
         message = request.message
@@ -115,6 +121,8 @@ class ChannelDataLoadHandler(ProtocolHandler):
         return await super().handle(request)
 
     async def close(self) -> None:
+        if self._deletions is not None:
+            self._deletions.close()
         await self._stored()
         keys = [channel.key for channel in self.open.values()]
         self.open.clear()
@@ -129,9 +137,35 @@ class ChannelDataLoadHandler(ProtocolHandler):
         for key, channel in found.items():
             self.open[channel.id] = channel
             opened[key] = wire.OpenChannelInfo(metadata=metadata_record(channel))
+        if found:
+            self._watch([channel.key for channel in found.values()])
         if errors and not opened:
             return MapResponse(None, errors)
         return MapResponse(msg.OpenChannelsResponse(channels=opened), errors)
+
+    def _watch(self, keys: list[int]) -> None:
+        """Be told when one of these open channels is deleted."""
+        if self._deletions is None:
+            self._deletions = self.backend.store.channels.subscribe(data=False)
+            self.session.start_task(
+                self._closed_by_store(self._deletions), name="etp-channel-deletions"
+            )
+        self._deletions.add(keys)
+
+    async def _closed_by_store(self, deletions: ChannelFeed) -> None:
+        """Close the open channels that are deleted, telling the customer (ChannelsClosed)."""
+        try:
+            async for event in deletions:
+                if not isinstance(event, Deleted):
+                    continue
+                gone = {str(c.id): c.id for c in self.open.values() if c.key == event.key}
+                for channel_id in gone.values():
+                    del self.open[channel_id]
+                if gone:
+                    reason = f"channel {event.uri} was deleted"
+                    await self.session.send(msg.ChannelsClosed(reason=reason, id=gone))
+        except (SessionError, StoreError):  # the session ended; the store closed
+            return
 
     def _writable(self, channel_id: int, what: str) -> SessionChannel:
         channel = self.open.get(channel_id)
@@ -277,6 +311,8 @@ class ChannelDataLoadHandler(ProtocolHandler):
                 )
                 continue
             closed[key] = channel_id
+            if self._deletions is not None:
+                self._deletions.remove([channel.key])
             await self.backend.store.channels.close([channel.key])
         return MapResponse(
             msg.ChannelsClosed(reason="closed by the customer", id=closed) if closed else None,

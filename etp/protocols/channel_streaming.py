@@ -4,36 +4,42 @@ Producer role (:class:`ChannelStreamingProducer`), played by the store server:
 
 * StartStreaming is answered with ChannelMetadata (correlated to it, as etpproto and the DevKit
   do) listing the streamed channels with their session ids: the ``channels`` the server was
-  given (Channel, ChannelSet or Log URIs), else every channel of every dataspace the session may
-  read, at most MaxStreamingChannelsSessionCount, in URI order. Then every point appended to
-  them from now on goes as ChannelData (correlationId 0, coalesced like ChannelSubscribe's), and
-  a truncation as TruncateChannels. Replaced ranges are not streamed (the protocol has no
-  message for them: use ChannelSubscribe).
+  given (Channel, ChannelSet or Log URIs: those of the session's readable dataspaces), else
+  every channel of every dataspace the session may read, at most
+  MaxStreamingChannelsSessionCount, in URI order (configured ones in the order given, a
+  ChannelSet's or Log's in document order). Then every point appended to them from now on goes
+  as ChannelData (correlationId 0, coalesced like ChannelSubscribe's), and a truncation as
+  TruncateChannels. Replaced ranges are not streamed (the protocol has no message for them: use
+  ChannelSubscribe). A deleted channel is no longer streamed (the protocol has no message to
+  say so).
 * StopStreaming stops it (no answer); StartStreaming while streaming, or StopStreaming while
   not, is EINVALID_STATE.
 * A consumer that does not read fast enough falls behind within the store feed's bound, then
-  gets a ProtocolException EBACKPRESSURE_LIMIT_EXCEEDED (correlationId 0) and its streaming
-  stops: start again to resume from now.
+  gets a ProtocolException EBACKPRESSURE_LIMIT_EXCEEDED on protocol 1 (correlationId 0, so
+  that its ChannelStreaming handler sees it) and its streaming stops: start again to resume
+  from now.
 
 Consumer role (:class:`ChannelStreamingConsumer`): hands the producer's ChannelMetadata,
-ChannelData and TruncateChannels to the session's stream (:mod:`etp.client_channels`).
+ChannelData and TruncateChannels to the session's stream (:mod:`etp.client_channels`), and the
+producer's ProtocolExceptions about no message (its streaming stopped) to
+:meth:`StreamReceiver.on_error`.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from etp.errors import ErrorCode, ProtocolError, SessionError, StoreError
 from etp.messages import channel_streaming as msg
 from etp.messages import datatypes as wire
-from etp.messages.core import ProtocolException
-from etp.messages.datatypes import ProtocolCapabilityKind
+from etp.messages.datatypes import MessageHeader, ProtocolCapabilityKind
 from etp.protocols import NotTaken, ProtocolHandler, Reply, Request, SessionContext
 from etp.protocols.channel_backend import (
     ChannelLimits,
     SessionChannel,
+    SessionChannels,
     index_value,
     item_arrays,
     metadata_record,
@@ -43,9 +49,10 @@ from etp.protocols.channel_subscribe import ChannelReceiver
 from etp.protocols.store_backend import StoreBackend, can_read
 from etp.store import ResourceQuery
 from etp.store.channel_feed import ChannelFeed
-from etp.store.channels import Appended, ChannelEvent, Points, Truncated
+from etp.store.channels import Appended, ChannelEvent, Deleted, Points, Truncated
+from etp.uri import DataObjectUri
 
-__all__ = ["ChannelStreamingConsumer", "ChannelStreamingProducer"]
+__all__ = ["ChannelStreamingConsumer", "ChannelStreamingProducer", "StreamReceiver"]
 
 _CHANNEL_TYPES = ("witsml20.Channel", "witsml21.Channel")
 
@@ -107,13 +114,9 @@ class ChannelStreamingProducer(ProtocolHandler):
         """The channels to stream, at most MaxStreamingChannelsSessionCount."""
         store, limit = self.backend.store, self.limits.max_streaming_channels
         if self.configured:
-            uris = {uri: uri for uri in self.configured}
-            found, errors = await open_channels(store, self.session, uris)
-            for error in errors.values():
-                self.session.log.warning("not streamed: %s", error)
-            channels = list(found.values())
+            channels = await self._configured()
         else:
-            uris = {}
+            uris: dict[str, str] = {}
             for space in await store.get_dataspaces():
                 if not can_read(self.session.identity, space.uri):
                     continue
@@ -132,6 +135,23 @@ class ChannelStreamingProducer(ProtocolHandler):
             )
         return unique[:limit]
 
+    async def _configured(self) -> list[SessionChannel]:
+        """The configured channels the session may read (a ChannelSet's or Log's all)."""
+        readable = []
+        for uri in self.configured:
+            try:
+                dataspace = str(DataObjectUri.parse(uri).dataspace_uri)
+            except ProtocolError as e:
+                self.session.log.warning("not streamed: %s", e)
+                continue
+            if can_read(self.session.identity, dataspace):
+                readable.append(uri)
+        opened = await self.backend.store.channels.open(readable)
+        for uri, error in opened.errors.items():
+            self.session.log.warning("not streamed: %s: %s", uri, error)
+        registry = SessionChannels.of(self.session)
+        return [registry.add(info) for infos in opened.found.values() for info in infos]
+
     async def _follow(self, feed: ChannelFeed) -> None:
         try:
             async for event in feed:
@@ -140,13 +160,11 @@ class ChannelStreamingProducer(ProtocolHandler):
             if feed is not self._feed:
                 return
             self._stop()
-            error = wire.ErrorInfo(
-                code=int(ErrorCode.EBACKPRESSURE_LIMIT_EXCEEDED),
-                message=f"streaming stopped: the consumer does not read fast enough ({e})",
-            )
-            self.session.log.warning("%s", error.message)
+            text = f"streaming stopped: the consumer does not read fast enough ({e})"
+            self.session.log.warning("%s", text)
+            error = ProtocolError(ErrorCode.EBACKPRESSURE_LIMIT_EXCEEDED, text)
             try:
-                await self.session.send(ProtocolException(error=error))
+                await self.session.send_error(error, protocol=self.PROTOCOL)
             except SessionError:
                 return
         except SessionError:
@@ -159,7 +177,9 @@ class ChannelStreamingProducer(ProtocolHandler):
             channel = self.streamed.get(event.key)
             if channel is None:
                 continue
-            if isinstance(event, Appended):
+            if isinstance(event, Deleted):
+                del self.streamed[event.key]
+            elif isinstance(event, Appended):
                 appends.append((channel.id, event.points))
             elif isinstance(event, Truncated):
                 for items in item_arrays(appends, budget):
@@ -175,6 +195,14 @@ class ChannelStreamingProducer(ProtocolHandler):
 
 # --- consumer role ------------------------------------------------------------------------------
 
+
+class StreamReceiver(ChannelReceiver, Protocol):
+    """What a consumer-side stream gets from :class:`ChannelStreamingConsumer`."""
+
+    def on_error(self, error: ProtocolError) -> None:
+        """A ProtocolException of the producer about no message: its streaming stopped."""
+
+
 _CONSUMERS: weakref.WeakKeyDictionary[SessionContext, ChannelStreamingConsumer] = (
     weakref.WeakKeyDictionary()
 )
@@ -189,7 +217,7 @@ class ChannelStreamingConsumer(ProtocolHandler):
 
     def __init__(self, session: SessionContext) -> None:
         super().__init__(session)
-        self.receiver: ChannelReceiver | None = None
+        self.receiver: StreamReceiver | None = None
         _CONSUMERS[session] = self
 
     @staticmethod
@@ -210,6 +238,10 @@ class ChannelStreamingConsumer(ProtocolHandler):
             case _:
                 return await super().handle(request)
         return None
+
+    def error_received(self, header: MessageHeader, error: ProtocolError) -> None:
+        if self.receiver is not None and header.correlation_id == 0:
+            self.receiver.on_error(error)
 
     async def close(self) -> None:
         if self.receiver is not None:

@@ -2,10 +2,10 @@
 
 Store role (:class:`ChannelSubscribeHandler`):
 
-* GetChannelMetadata: per key the channel's ChannelMetadataRecord with its session id (a
-  ChannelSet or Log URI means all its channels, under ``<key>/0``, ``<key>/1``...: see
-  :func:`~etp.protocols.channel_backend.open_channels`); EREQUEST_DENIED for a dataspace the
-  session may not read.
+* GetChannelMetadata: per key the ChannelMetadataRecord of its Channel with its session id,
+  under the same key; a ChannelSet or Log URI is EINVALID_ARGUMENT (one channel per key, as
+  peers expect: see :func:`~etp.protocols.channel_backend.open_channels`); EREQUEST_DENIED for
+  a dataspace the session may not read.
 * SubscribeChannels, per key: the latest ``requestLatestIndexCount`` points, or the points from
   ``startIndex`` (channel order), or nothing (from now), then every point appended, as
   ChannelData (correlationId 0). With ``dataChanges``, RangeReplaced and ChannelsTruncated when
@@ -23,13 +23,21 @@ Store role (:class:`ChannelSubscribeHandler`):
   (:mod:`etp.client_channels` does, with ``resume=True``).
 * UnsubscribeChannels is answered with SubscriptionsStopped (EINVALID_CHANNELID per unknown key).
   A session re-authorized without read access to a dataspace has its subscriptions there
-  stopped (SubscriptionsStopped saying so) before anything more is sent.
+  stopped (SubscriptionsStopped saying so) before anything more is sent; so are the
+  subscriptions of a deleted channel (its Channel object deleted, alone, with its ChannelSet or
+  Log, or with its dataspace), right after the points it had before.
 * GetRanges: the points of the channels in each interval (inclusive, either order, a depth
   interval converted from its uom), as GetRangesResponse parts that each fit a message; past
   MaxRangeDataItemCount the points read so far, then ERESPONSECOUNT_EXCEEDED. The whole request
-  fails for an unknown id, an interval of the wrong index kind, more than MaxRangeChannelCount
-  channels, or secondary intervals (ENOTSUPPORTED). A GetRanges is answered whole before the
-  session's next message is read, so CancelGetRanges always comes too late and is ignored.
+  fails at once for an unknown id, an interval of the wrong index kind, more than
+  MaxRangeChannelCount channels, secondary intervals (ENOTSUPPORTED), or a requestUuid that
+  one of the session's GetRanges still answering has (EREQUESTUUID_REJECTED). The answer is
+  read and sent part by part by a task (waiting for room in the send queue), while the session
+  handles its next messages: CancelGetRanges(requestUuid) stops it before its next part, and
+  the answer ends with a ProtocolException EMULTIPART_CANCELLED (FIN), so the customer's
+  request completes with the parts sent so far. A cancel of a GetRanges already answered (or
+  unknown) is ignored. At most :data:`RANGES_IN_FLIGHT` GetRanges of a session are answered at
+  once; the next waits for one to end.
 * GetChangeAnnotations: per key the changed intervals of its channels since a time
   (ERETENTION_PERIOD_EXCEEDED before the retention period).
 
@@ -40,7 +48,9 @@ channel ids (:mod:`etp.client_channels`).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Protocol
@@ -54,7 +64,7 @@ from etp.messages import datatypes as wire
 from etp.messages.base import Message
 from etp.messages.core import ProtocolException
 from etp.messages.data_items import DataItems
-from etp.messages.datatypes import DataItem, ProtocolCapabilityKind
+from etp.messages.datatypes import DataItem, MessageHeader, ProtocolCapabilityKind
 from etp.protocols import (
     MapResponse,
     NotTaken,
@@ -79,16 +89,25 @@ from etp.store.channels import (
     Appended,
     ChannelEvent,
     ChannelRange,
+    Deleted,
     IndexValue,
     Points,
     Replaced,
     Truncated,
 )
 
-__all__ = ["ChannelReceiver", "ChannelSubscribeCustomer", "ChannelSubscribeHandler"]
+__all__ = [
+    "RANGES_IN_FLIGHT",
+    "ChannelReceiver",
+    "ChannelSubscribeCustomer",
+    "ChannelSubscribeHandler",
+]
 
 _K = ProtocolCapabilityKind
-_PAGE = 100_000  # points read at a time for a subscription that starts from an index
+_PAGE = 100_000  # points read at a time (a subscription from an index, a GetRanges answer)
+
+RANGES_IN_FLIGHT = 4
+"""GetRanges of one session answered at once (each holds at most a page and a message)."""
 
 
 @dataclasses.dataclass(eq=False)
@@ -106,6 +125,15 @@ class _Subscription:
     @property
     def id(self) -> int:
         return self.channel.id
+
+
+@dataclasses.dataclass(eq=False)
+class _Ranges:
+    """A GetRanges being answered: what to read, and whether CancelGetRanges asked to stop."""
+
+    header: MessageHeader
+    wanted: list[tuple[SessionChannel, IndexValue | None, IndexValue | None]]
+    cancelled: bool = False
 
 
 class ChannelSubscribeHandler(ProtocolHandler):
@@ -131,6 +159,8 @@ class ChannelSubscribeHandler(ProtocolHandler):
         self._feed: ChannelFeed | None = None
         self._identity = session.identity
         """The identity the subscriptions' access was last checked for."""
+        self._ranges: dict[uuid.UUID, tuple[_Ranges, asyncio.Task[None]]] = {}
+        """The GetRanges being answered, by requestUuid."""
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -145,9 +175,12 @@ class ChannelSubscribeHandler(ProtocolHandler):
             case msg.UnsubscribeChannels(channel_ids=ids):
                 return self._unsubscribe(ids)
             case msg.GetRanges():
-                return await self._get_ranges(request.message)
-            case msg.CancelGetRanges():
-                return None  # its GetRanges was answered before this message was read
+                return await self._get_ranges(request.header, request.message)
+            case msg.CancelGetRanges(request_uuid=request_uuid):
+                running = self._ranges.get(request_uuid)
+                if running is not None:
+                    running[0].cancelled = True
+                return None
             case msg.GetChangeAnnotations():
                 return await self._annotations(request.message)
         return await super().handle(request)
@@ -161,21 +194,31 @@ class ChannelSubscribeHandler(ProtocolHandler):
     async def _subscribe(self, wanted: Mapping[str, wire.ChannelSubscribeInfo]) -> Reply:
         success: dict[str, str] = {}
         errors: dict[str, ProtocolError] = {}
-        new: list[_Subscription] = []
+        keys: dict[_Subscription, str] = {}
         for key, info in wanted.items():
             try:
                 with keyed(key):
-                    sub = self._new_subscription(info, new)
-                new.append(sub)
+                    sub = self._new_subscription(info, list(keys))
+                keys[sub] = key
                 success[key] = ""
             except ProtocolError as e:
                 errors[key] = e
-        from_now = [s for s in new if s.start is None and not s.info.request_latest_index_count]
+        from_now = [s for s in keys if s.start is None and not s.info.request_latest_index_count]
         if from_now:  # their seq now: what the feed brings after that is theirs
             state = await self.backend.store.channels.info([s.channel.key for s in from_now])
             for sub in from_now:
                 current = state.get(sub.channel.key)
-                sub.seq = sub.changes_after = current.seq if current else 0
+                if current is None:
+                    key = keys.pop(sub)
+                    del success[key]
+                    errors[key] = ProtocolError(
+                        ErrorCode.ENOT_FOUND,
+                        f"channel id {sub.id} ({sub.channel.info.uri}) was deleted",
+                        key=key,
+                    )
+                    continue
+                sub.seq = sub.changes_after = current.seq
+        new = list(keys)
         if new:
             feed = self._start_feed()
             for sub in new:
@@ -271,37 +314,47 @@ class ChannelSubscribeHandler(ProtocolHandler):
         """Send what the new subscriptions asked for from before they began (their first pages
         together), then per subscription its further pages and what the feed brought meanwhile.
         """
-        channels = self.backend.store.channels
         try:
             first: list[tuple[_Subscription, ChannelRange]] = []
             for sub in subs:
-                count = sub.info.request_latest_index_count
-                if count:
-                    read = await channels.read_latest(sub.channel.key, count)
-                else:
-                    read = await channels.read_range(sub.channel.key, sub.start, None, limit=_PAGE)
-                first.append((sub, read))
+                read = await self._read_start(sub)
+                if read is not None:
+                    first.append((sub, read))
             await self._send_points([(s.id, r.points) for s, r in first if self._active(s)])
             for sub, read in first:
                 sub.changes_after = last_seq = read.seq
                 paging = not sub.info.request_latest_index_count
                 while paging and read.more and self._active(sub):
-                    after = read.points.indexes[-1].item()
-                    read = await channels.read_range(
-                        sub.channel.key, sub.start, None, limit=_PAGE, after=after
-                    )
-                    last_seq = read.seq
+                    page = await self._read_start(sub, after=read.points.indexes[-1].item())
+                    if page is None:
+                        break
+                    read, last_seq = page, page.seq
                     await self._send_points([(sub.id, read.points)])
-                while sub.held:  # no await between the last check and setting seq
+                while sub.held and self._active(sub):  # no await between the last check and seq
                     held, sub.held = sub.held, []
                     await self._send_events(held, backfilled=(sub, last_seq))
                 sub.seq = last_seq
-        except ProtocolError as e:  # the channel was deleted meanwhile
-            await self._stop(subs, f"cannot read the channel: {e.message}")
         except StoreError as e:
             await self._stop(subs, f"the store cannot be read: {e}")
         except SessionError:
             return
+
+    async def _read_start(
+        self, sub: _Subscription, after: IndexValue | None = None
+    ) -> ChannelRange | None:
+        """A page of what ``sub`` asked for from before it began (from ``after``); None when
+        the channel cannot be read (deleted meanwhile): the subscription is then stopped."""
+        channels = self.backend.store.channels
+        count = sub.info.request_latest_index_count
+        try:
+            if count and after is None:
+                return await channels.read_latest(sub.channel.key, count)
+            return await channels.read_range(
+                sub.channel.key, sub.start, None, limit=_PAGE, after=after
+            )
+        except ProtocolError as e:
+            await self._stop([sub], f"cannot read {sub.channel.info.uri}: {e.message}")
+            return None
 
     def _active(self, sub: _Subscription) -> bool:
         return self.subscriptions.get(sub.channel.key) is sub
@@ -326,13 +379,18 @@ class ChannelSubscribeHandler(ProtocolHandler):
                 found = subscriptions.get(event.key)
                 if found is None:
                     continue
-                if found.seq is None:
+                if found.seq is None and type(event) is not Deleted:
                     self._hold(found, event)
                     continue
-                sub, seq = found, found.seq
+                sub, seq = found, found.seq or 0
             if type(event) is Appended:  # the usual case, once per channel and commit
                 if event.seq > seq:
                     appends.append((sub.channel.id, event.points))
+                continue
+            if isinstance(event, Deleted):
+                await self._send_points(appends)
+                appends = []
+                await self._stop([sub], f"channel {event.uri} was deleted")
                 continue
             if event.seq <= sub.changes_after or not sub.info.data_changes:
                 continue
@@ -429,7 +487,8 @@ class ChannelSubscribeHandler(ProtocolHandler):
 
     # --- history -------------------------------------------------------------------------------
 
-    async def _get_ranges(self, request: msg.GetRanges) -> Reply:
+    async def _get_ranges(self, header: MessageHeader, request: msg.GetRanges) -> Reply:
+        """Check the request, then answer it from a task (see the module documentation)."""
         wanted: list[tuple[SessionChannel, IndexValue | None, IndexValue | None]] = []
         for n, info in enumerate(request.channel_ranges):
             if info.secondary_intervals:
@@ -454,34 +513,85 @@ class ChannelSubscribeHandler(ProtocolHandler):
                 f"GetRanges names {count} channels, over MaxRangeChannelCount "
                 f"({self.limits.max_range_channels})",
             )
+        while len(self._ranges) >= RANGES_IN_FLIGHT:
+            await asyncio.wait(
+                [task for _, task in self._ranges.values()], return_when="FIRST_COMPLETED"
+            )
+        key = request.request_uuid
+        if key in self._ranges:
+            raise ProtocolError(
+                ErrorCode.EREQUESTUUID_REJECTED,
+                f"requestUuid {key} is that of a GetRanges of this session still being answered",
+            )
+        ranges = _Ranges(header, wanted)
+        task = self.session.start_task(self._answer_ranges(ranges), name="etp-get-ranges")
+        self._ranges[key] = (ranges, task)
+        task.add_done_callback(lambda _: self._ranges.pop(key, None))
+        return None
+
+    async def _answer_ranges(self, ranges: _Ranges) -> None:
+        """Read and send the answer part by part: each part waits for the next to be ready (the
+        last one gets FIN), until done, cancelled, or past MaxRangeDataItemCount."""
+        header = ranges.header
         limit = self.limits.max_range_items
         remaining = limit
-        parts: list[tuple[int, Points]] = []
-        exceeded = False
-        for channel, start, end in wanted:
-            read = await self.backend.store.channels.read_range(
-                channel.key, start, end, limit=remaining
-            )
-            parts.append((channel.id, read.points))
-            remaining -= len(read.points)
-            if read.more:
-                exceeded = True
-                break
         budget = self.limits.message_budget(self.session)
-        replies: list[Message] = [
-            msg.GetRangesResponse(data=items) for items in item_arrays(parts, budget)
-        ] or [msg.GetRangesResponse(data=[])]
-        if exceeded:
-            replies.append(
-                ProtocolException(
-                    error=wire.ErrorInfo(
-                        code=int(ErrorCode.ERESPONSECOUNT_EXCEEDED),
-                        message=f"more than {limit} points in the ranges asked, over "
-                        f"MaxRangeDataItemCount: the first {limit} were sent",
+        ready: Message | None = None
+        exceeded = False
+        try:
+            for channel, start, end in ranges.wanted:
+                after: IndexValue | None = None
+                more = True
+                while more and not exceeded:
+                    if ranges.cancelled:
+                        return await self._cancelled(ranges, ready)
+                    read = await self.backend.store.channels.read_range(
+                        channel.key, start, end, limit=min(remaining, _PAGE), after=after
+                    )
+                    remaining -= len(read.points)
+                    more = read.more
+                    exceeded = more and remaining == 0
+                    if more:
+                        after = read.points.indexes[-1].item()
+                    for items in item_arrays([(channel.id, read.points)], budget):
+                        if ready is not None:
+                            await self.session.answer(header, ready, final=False)
+                        ready = msg.GetRangesResponse(data=items)
+                        if ranges.cancelled:
+                            return await self._cancelled(ranges, ready)
+                if exceeded:
+                    break
+            last: list[Message] = [ready or msg.GetRangesResponse(data=[])]
+            if exceeded:
+                last.append(
+                    ProtocolException(
+                        error=wire.ErrorInfo(
+                            code=int(ErrorCode.ERESPONSECOUNT_EXCEEDED),
+                            message=f"more than {limit} points in the ranges asked, over "
+                            f"MaxRangeDataItemCount: the first {limit} were sent",
+                        )
                     )
                 )
+            await self.session.answer(header, last)
+        except ProtocolError as e:  # a channel deleted meanwhile
+            self.session.refuse(header, e)
+        except StoreError as e:
+            self.session.refuse(
+                header, ProtocolError(ErrorCode.EREQUEST_DENIED, f"the store cannot be read: {e}")
             )
-        return replies
+        except SessionError:
+            return
+        except Exception as e:  # as the transport answers a handler's unexpected failure
+            self.session.log.exception("failed to answer GetRanges %d", header.message_id)
+            text = f"internal error answering GetRanges: {type(e).__name__}"
+            self.session.refuse(header, ProtocolError(ErrorCode.EREQUEST_DENIED, text))
+
+    async def _cancelled(self, ranges: _Ranges, ready: Message | None) -> None:
+        """End a cancelled answer: the part ready, then EMULTIPART_CANCELLED (FIN)."""
+        if ready is not None:
+            await self.session.answer(ranges.header, ready, final=False)
+        error = ProtocolError(ErrorCode.EMULTIPART_CANCELLED, "cancelled by CancelGetRanges")
+        self.session.refuse(ranges.header, error)
 
     async def _annotations(self, request: msg.GetChangeAnnotations) -> Reply:
         changes: dict[str, wire.ChangeResponseInfo] = {}

@@ -5,7 +5,10 @@ events right after the commit, with the points they wrote; with PostgreSQL the s
 publishes the changes committed by other processes after reading their rows. A feed only
 receives the channels it subscribed to. It holds at most ``max_pending`` points not yet taken:
 past that it is cut off with a StoreError (the subscriber resumes by range query), so a slow
-consumer never makes memory grow without bound nor slows anyone else down.
+consumer never makes memory grow without bound nor slows anyone else down. The store tells the
+hub of deleted channels (:meth:`ChannelHub.publish_deleted`): their feeds, also those that take
+only deletions (``data=False``), get a :class:`~etp.store.channels.Deleted` and stop receiving
+them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from etp.errors import StoreError
-from etp.store.channels import Appended, ChannelEvent, Replaced
+from etp.store.channels import Appended, ChannelEvent, Deleted, Replaced
 
 __all__ = ["DEFAULT_MAX_PENDING", "ChannelFeed", "ChannelHub", "threadsafe_channel_publisher"]
 
@@ -36,9 +39,11 @@ class ChannelFeed:
     closes; it raises StoreError if the feed fell behind (it is then unsubscribed).
     """
 
-    def __init__(self, hub: ChannelHub, max_pending: int) -> None:
+    def __init__(self, hub: ChannelHub, max_pending: int, *, data: bool = True) -> None:
         self._hub = hub
         self._max_pending = max_pending
+        self.data = data
+        """False: only the Deleted events of its channels."""
         self._pending: deque[ChannelEvent] = deque()
         self._weight = 0
         self._wakeup = asyncio.Event()
@@ -138,12 +143,17 @@ class ChannelHub:
 
     def __init__(self) -> None:
         self._by_key: defaultdict[int, set[ChannelFeed]] = defaultdict(set)
+        """The feeds of each channel's data."""
+        self._deletions: defaultdict[int, set[ChannelFeed]] = defaultdict(set)
+        """The feeds of only its deletion."""
         self._feeds: set[ChannelFeed] = set()
         self._closed = False
+        self.on_idle: Callable[[], None] | None = None
+        """Called when the last feed ends (the store stops watching for deletions)."""
 
-    def subscribe(self, keys: Iterable[int], max_pending: int) -> ChannelFeed:
-        """A new feed of the channels ``keys``."""
-        feed = ChannelFeed(self, max_pending)
+    def subscribe(self, keys: Iterable[int], max_pending: int, *, data: bool = True) -> ChannelFeed:
+        """A new feed of the channels ``keys`` (``data=False``: of their deletion only)."""
+        feed = ChannelFeed(self, max_pending, data=data)
         if self._closed:
             feed.close()
             return feed
@@ -151,24 +161,45 @@ class ChannelHub:
         feed.add(keys)
         return feed
 
+    @property
+    def has_feeds(self) -> bool:
+        """Whether any feed is open."""
+        return bool(self._feeds)
+
+    def keys(self) -> set[int]:
+        """Every channel some feed receives (data or deletion)."""
+        return set(self._by_key) | set(self._deletions)
+
     def _attach(self, feed: ChannelFeed, keys: Iterable[int]) -> None:
+        table = self._by_key if feed.data else self._deletions
         for key in keys:
-            self._by_key[key].add(feed)
+            table[key].add(feed)
 
     def _detach(self, feed: ChannelFeed, keys: Iterable[int]) -> None:
+        table = self._by_key if feed.data else self._deletions
         for key in keys:
-            feeds = self._by_key.get(key)
+            feeds = table.get(key)
             if feeds is not None:
                 feeds.discard(feed)
                 if not feeds:
-                    del self._by_key[key]
-        if feed._closed or feed._failure is not None:
+                    del table[key]
+        if (feed._closed or feed._failure is not None) and feed in self._feeds:
             self._feeds.discard(feed)
+            if not self._feeds and self.on_idle is not None:
+                self.on_idle()
 
     def watched(self, keys: Iterable[int]) -> set[int]:
-        """Those of ``keys`` some feed subscribes to (a publisher may skip reading the rest).
-        Any thread may ask: the answer is a hint, the event loop's publish decides."""
+        """Those of ``keys`` some feed subscribes to the data of (a publisher may skip reading
+        the rest). Any thread may ask: the answer is a hint, the event loop's publish decides."""
         return {key for key in keys if key in self._by_key}
+
+    def publish_deleted(self, events: Iterable[Deleted]) -> None:
+        """Tell the feeds of these channels that they were deleted; they receive them no more."""
+        for event in events:
+            feeds = self._by_key.pop(event.key, set()) | self._deletions.pop(event.key, set())
+            for feed in feeds:
+                feed._keys.discard(event.key)
+                feed._deliver([event], 1)
 
     def publish(self, events: Iterable[ChannelEvent]) -> None:
         """Deliver committed events, in order, to the feeds of their channels (each feed gets

@@ -9,6 +9,8 @@ load with no timer; an append is checked and encoded before it queues (the event
 while the writer commits). Reads run on the backend's readers in one snapshot. A sweeper task
 turns idle channels inactive. With PostgreSQL, each group NOTIFYs what it changed and
 :meth:`SqlChannels.remote_events` reads what other processes changed for this one's feeds.
+While any feed is open a watcher follows the store's changes (:meth:`SqlStore.changes`, which
+carries every process's deletions) and tells the feeds of a deleted Channel object.
 """
 
 from __future__ import annotations
@@ -57,13 +59,15 @@ from etp.store.channels import (
     ChannelInfo,
     ChannelRange,
     ChannelStore,
+    Deleted,
     IndexValue,
     OpenOutcome,
     Points,
     Replaced,
     Truncated,
 )
-from etp.store.records import Change
+from etp.store.feed import ChangeFeed
+from etp.store.records import Change, ChangeKind
 from etp.store.tx import Row, Tx, object_key
 from etp.uri import DataObjectUri
 
@@ -84,8 +88,13 @@ class SqlChannels(ChannelStore):
         self._store = store
         self.active_timeout = active_timeout
         self.hub = ChannelHub()
+        self.hub.on_idle = self._stop_watching
         self.origin = uuid.uuid4().hex
         self._uris: dict[int, str] = {}
+        self._keys: dict[str, set[int]] = {}
+        """The reverse of ``_uris`` (a URI deleted and put again has a new key)."""
+        self._deletions: ChangeFeed | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._definitions: dict[int, tuple[Row, ChannelDefinition]] = {}
         self._queue: list[tuple[Request, asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -111,6 +120,8 @@ class SqlChannels(ChannelStore):
         if self._flusher is not None:
             await self._flusher
         self.hub.close()
+        if self._watcher is not None:
+            await self._watcher
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -206,13 +217,13 @@ class SqlChannels(ChannelStore):
         )
         missing = [row[0] for row in rows if row[0] not in self._uris]
         if missing:
-            self._uris.update(
-                tx.rows(
-                    "SELECT c.key, o.uri FROM channels c JOIN objects o ON o.id = c.object_id "
-                    f"WHERE c.key {tx.IN_IDS}",
-                    (tx.array(missing),),
-                )
-            )
+            for key, uri in tx.rows(
+                "SELECT c.key, o.uri FROM channels c JOIN objects o ON o.id = c.object_id "
+                f"WHERE c.key {tx.IN_IDS}",
+                (tx.array(missing),),
+            ):
+                self._uris[key] = uri
+                self._keys.setdefault(uri, set()).add(key)
         return {row[0]: ChannelRow.of(row, self._uris[row[0]], self._declared(row)) for row in rows}
 
     def _declared(self, row: Row) -> ChannelDefinition:
@@ -381,8 +392,59 @@ class SqlChannels(ChannelStore):
                 out[key] = out[key][-1:]
         return out
 
-    def subscribe(self, keys: Iterable[int] = (), *, max_pending: int | None = None) -> ChannelFeed:
-        return self.hub.subscribe(keys, max_pending or DEFAULT_MAX_PENDING)
+    def subscribe(
+        self, keys: Iterable[int] = (), *, max_pending: int | None = None, data: bool = True
+    ) -> ChannelFeed:
+        feed = self.hub.subscribe(keys, max_pending or DEFAULT_MAX_PENDING, data=data)
+        if self._deletions is None and not self._closed:
+            # watching from now: a deletion committed after this returns reaches the feed
+            self._deletions = self._store.changes()
+            self._watcher = asyncio.get_running_loop().create_task(
+                self._watch(self._deletions), name="etp-channel-deletions"
+            )
+        return feed
+
+    # -- deletions -------------------------------------------------------------------------------
+
+    async def _watch(self, changes: ChangeFeed) -> None:
+        """Tell the feeds of the channels whose Channel object is deleted, until no feed is
+        left. Having fallen behind the store's changes, check the watched channels instead."""
+        while changes is self._deletions:
+            try:
+                async for change in changes:
+                    if change.kind is ChangeKind.DELETE and change.uri in self._keys:
+                        await self._gone(self._keys[change.uri], change.time)
+                return
+            except StoreError as error:
+                log.warning("channel deletions: %s; checking the watched channels", error)
+                if self._deletions is changes:
+                    self._deletions = changes = self._store.changes()
+                await self._gone(self.hub.keys(), self._store._clock.now())
+
+    async def _gone(self, keys: Iterable[int], time: int) -> None:
+        """Publish Deleted for those of ``keys`` that are no longer stored."""
+        keys = set(keys)
+        try:
+            live = await self.info(keys)
+        except StoreError as error:
+            if not self._closed:
+                log.warning("channel deletions: cannot check channels: %s", error)
+            return
+        events = [Deleted(key, self._uris[key], time) for key in sorted(keys - set(live))]
+        for event in events:
+            self._uris.pop(event.key, None)
+            self._definitions.pop(event.key, None)
+            same = self._keys.get(event.uri, set())
+            same.discard(event.key)
+            if not same:
+                self._keys.pop(event.uri, None)
+        self.hub.publish_deleted(events)
+
+    def _stop_watching(self) -> None:
+        """The last feed ended: stop following the store's changes."""
+        if self._deletions is not None:
+            self._deletions.close()
+            self._deletions = None
 
     # -- inactivity ------------------------------------------------------------------------------
 
@@ -411,7 +473,7 @@ class SqlChannels(ChannelStore):
                 entries.append([event.key, "a", event.seq, idx[0].item(), idx[-1].item()])
             elif isinstance(event, Replaced):
                 entries.append([event.key, "r", event.seq, event.start, event.end])
-            else:
+            elif isinstance(event, Truncated):
                 entries.append([event.key, "t", event.seq, event.new_end, None])
         payloads = []
         chunk: list[list[object]] = []

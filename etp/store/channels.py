@@ -46,6 +46,10 @@ new sequence number ``seq`` (also in :class:`ChannelInfo` and :class:`ChannelRan
 without gap or duplicate, subscribe first, then read (range or latest), then apply the events
 whose ``seq`` is above the read's. A feed that falls more than ``max_pending`` points behind is
 cut off with a StoreError (memory stays bounded); resubscribe and read from the last index seen.
+When a channel is deleted (its Channel object, alone, with its ChannelSet or Log, or with its
+dataspace; by any process of a PostgreSQL store) its feeds get a :class:`Deleted` event and
+nothing more of it; a feed subscribed with ``data=False`` gets only those (a producer watching
+the channels it writes to).
 
 Live metadata: the Channel objects' StartIndex/EndIndex/GrowingStatus (and their ChannelSets' and
 Logs' ranges) are rendered from the data when the object is read (``get_objects``), not rewritten
@@ -64,7 +68,7 @@ Use from a protocol handler::
     await store.channels.append({info.key: Points(indexes, values)})
     async with store.channels.subscribe([info.key]) as feed:
         page = await store.channels.read_range(info.key, start, end, limit=10_000)
-        async for event in feed:     # Appended / Replaced / Truncated, with event.seq
+        async for event in feed:     # Appended / Replaced / Truncated (with event.seq), Deleted
             ...
 """
 
@@ -95,6 +99,7 @@ __all__ = [
     "ChannelRange",
     "ChannelStore",
     "DataKind",
+    "Deleted",
     "IndexDirection",
     "IndexKind",
     "IndexValue",
@@ -345,7 +350,17 @@ class Truncated:
     time: int
 
 
-ChannelEvent: TypeAlias = Appended | Replaced | Truncated
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """The channel was deleted (its Channel object, alone, with its ChannelSet or Log, or with
+    its dataspace) at ``time``: its feeds get nothing more of it."""
+
+    key: int
+    uri: str
+    time: int
+
+
+ChannelEvent: TypeAlias = Appended | Replaced | Truncated | Deleted
 """A committed change of channel data, as a feed delivers it."""
 
 
@@ -434,6 +449,9 @@ class ChannelStore(abc.ABC):
         """The producer closed these channels: they become inactive now (published)."""
 
     @abc.abstractmethod
-    def subscribe(self, keys: Iterable[int] = (), *, max_pending: int | None = None) -> ChannelFeed:
+    def subscribe(
+        self, keys: Iterable[int] = (), *, max_pending: int | None = None, data: bool = True
+    ) -> ChannelFeed:
         """A feed of the changes committed from now on to the channels ``keys`` (add more with
-        ``feed.add``). ``max_pending``: points it may lag behind before it is cut off."""
+        ``feed.add``). ``max_pending``: points it may lag behind before it is cut off.
+        ``data=False``: only their :class:`Deleted` events."""

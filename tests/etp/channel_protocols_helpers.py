@@ -26,6 +26,7 @@ from tests.etp.store_protocols_helpers import by_token
 DEPTH = IndexKind.MEASURED_DEPTH
 TIME = IndexKind.DATE_TIME
 T0 = 1_700_000_000_000_000  # µs: 2023-11-14T22:13:20Z
+WITSML = "http://www.energistics.org/energyml/data/witsmlv2"
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,26 @@ async def put_log(
     dataspace: str = "",
     **options: Any,
 ) -> Log:
-    """A Log with one ChannelSet of double channels named ``mnemonics``."""
+    """A Log with one ChannelSet of double channels named ``mnemonics`` (their XML holds the
+    ChannelSet and Channel elements, where a client finds a Log's channels)."""
     channels = [channel(kind, mnemonic=m, dataspace=dataspace, **options) for m in mnemonics]
-    channel_set = record("witsml20.ChannelSet", dataspace=dataspace, contained=tuple(channels))
-    log = record("witsml20.Log", dataspace=dataspace, contained=(channel_set,))
+    set_uid, log_uid = str(uuid.uuid4()), str(uuid.uuid4())
+    inner = "".join(f'<Channel uuid="{c.uuid}"/>' for c in channels)
+    set_xml = f'<ChannelSet uuid="{set_uid}">{inner}</ChannelSet>'
+    channel_set = record(
+        "witsml20.ChannelSet",
+        dataspace=dataspace,
+        uid=set_uid,
+        contained=tuple(channels),
+        xml=f'<ChannelSet xmlns="{WITSML}" uuid="{set_uid}">{inner}</ChannelSet>'.encode(),
+    )
+    log = record(
+        "witsml20.Log",
+        dataspace=dataspace,
+        uid=log_uid,
+        contained=(channel_set,),
+        xml=f'<Log xmlns="{WITSML}" uuid="{log_uid}">{set_xml}</Log>'.encode(),
+    )
     await store.put_objects([log])
     opened = await store.channels.open([c.uri for c in channels])
     keys = [opened.found[c.uri][0].key for c in channels]

@@ -103,7 +103,7 @@ def subscribe_info(channel_id: int, **options: object) -> ChannelSubscribeInfo:
 # --- GetChannelMetadata ---------------------------------------------------------------------------
 
 
-async def test_metadata_of_channels_and_of_a_log(tmp_path: Path) -> None:
+async def test_metadata_per_channel_under_the_requests_keys(tmp_path: Path) -> None:
     async with serving(tmp_path) as (server, store), etp.connect(server.url) as client:
         granted = {p.protocol: p for p in client.negotiated.protocols}
         assert (granted[21].role, granted[22].role) == ("store", "store")
@@ -113,12 +113,15 @@ async def test_metadata_of_channels_and_of_a_log(tmp_path: Path) -> None:
         log = await put_log(store, ["GR", "ROP"])
         await store.channels.append({log.keys[0]: depths(100.0, 3)})
         response = await client.request(
-            sub.GetChannelMetadata(uris={"c": log.channels[1], "log": log.uri})
+            sub.GetChannelMetadata(
+                uris={"c": log.channels[1], "gr": log.channels[0], "set": log.channel_set}
+            )
         )
         found = response.map()
-        assert sorted(found) == ["c", "log/0", "log/1"]
-        assert found["log/1"].id == found["c"].id  # one id per channel in a session
-        gr = found["log/0"]
+        assert sorted(found) == ["c", "gr"]  # the request's keys, one channel each
+        again = await metadata(client, log.channels[1])
+        assert again[log.channels[1]].id == found["c"].id  # one id per channel in a session
+        gr = found["gr"]
         assert (gr.uri, gr.channel_name, gr.uom) == (log.channels[0], "GR", "gAPI")
         assert gr.data_kind is ChannelDataKind.TYPE_DOUBLE
         assert gr.status is ActiveStatusKind.ACTIVE
@@ -127,6 +130,12 @@ async def test_metadata_of_channels_and_of_a_log(tmp_path: Path) -> None:
         assert (index.uom, index.name) == ("m", "DEPTH")
         assert (index.interval.start_index, index.interval.end_index) == (100.0, 101.0)
         assert found["c"].indexes[0].interval.start_index is None  # no data yet
+        # a ChannelSet or Log names several channels: refused for its key, saying how to go on
+        [refused] = response.errors.values()
+        assert (refused.code, refused.key) == (ErrorCode.EINVALID_ARGUMENT, "set")
+        assert "name its Channels" in refused.message
+        response = await client.request(load.OpenChannels(uris={"log": log.uri}))
+        assert response.errors["log"].code == ErrorCode.EINVALID_ARGUMENT
 
 
 async def test_metadata_refusals_per_key(tmp_path: Path) -> None:
