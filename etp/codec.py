@@ -63,8 +63,11 @@ def may_compress(header: MessageHeader) -> bool:
     return header.protocol != 0 and header.message_type not in (PROTOCOL_EXCEPTION, ACKNOWLEDGE)
 
 
-def encode_message(header: MessageHeader, body: Message, *, compress: bool = False) -> bytes:
-    """One binary WebSocket message: the header then the body (gzip-compressed if ``compress``).
+def encode_message(
+    header: MessageHeader, body: Message, *, compress: bool = False, compress_min: int = 0
+) -> bytes:
+    """One binary WebSocket message: the header then the body (gzip-compressed if ``compress``
+    and the message is at least ``compress_min`` bytes uncompressed).
 
     The header must match the body's protocol and message type (ProtocolException and
     Acknowledge may use any protocol). Raises EncodeError naming the offending field.
@@ -83,9 +86,6 @@ def encode_message(header: MessageHeader, body: Message, *, compress: bool = Fal
     flags = int(header.message_flags) & ~_COMPRESSED
     if flags & _HAS_HEADER_EXTENSION:
         raise EncodeError("sending header extensions (flag 0x20) is not supported")
-    compress = compress and may_compress(header)
-    if compress:
-        flags |= _COMPRESSED
     out = bytearray()
     _write_header(out, header, flags)
     start = len(out)
@@ -93,23 +93,34 @@ def encode_message(header: MessageHeader, body: Message, *, compress: bool = Fal
         _COMPILER.encoder(avro_type(cls))(out, body)
     except Fault as f:
         raise EncodeError(f"{cls.__name__}{f.where}: {f.reason}") from None
-    if compress:
-        out[start:] = _gzip(bytes(out[start:]))
+    if compress and len(out) >= compress_min and may_compress(header):
+        packed = bytearray()
+        _write_header(packed, header, flags | _COMPRESSED)
+        packed += _packed(bytes(out[start:]))
+        return bytes(packed)
     return bytes(out)
 
 
 def _write_header(out: bytearray, header: MessageHeader, flags: int) -> None:
-    for name, write, value in (
-        ("protocol", write_int, header.protocol),
-        ("messageType", write_int, header.message_type),
-        ("correlationId", write_long, header.correlation_id),
-        ("messageId", write_long, header.message_id),
-    ):
-        try:
-            write(out, value)
-        except (TypeError, ValueError, OverflowError) as e:
-            raise EncodeError(f"MessageHeader.{name}: invalid value {value!r}: {e}") from None
-    write_int(out, flags)
+    try:
+        write_int(out, header.protocol)
+        write_int(out, header.message_type)
+        write_long(out, header.correlation_id)
+        write_long(out, header.message_id)
+        write_int(out, flags)
+    except (TypeError, ValueError, OverflowError):
+        for name, write, value in (
+            ("protocol", write_int, header.protocol),
+            ("messageType", write_int, header.message_type),
+            ("correlationId", write_long, header.correlation_id),
+            ("messageId", write_long, header.message_id),
+            ("messageFlags", write_int, flags),
+        ):
+            try:
+                write(bytearray(), value)
+            except (TypeError, ValueError, OverflowError) as e:
+                raise EncodeError(f"MessageHeader.{name}: invalid value {value!r}: {e}") from None
+        raise
 
 
 # Bodies recently compressed (up to 64 KiB, the last 64): the same body sent to many sessions
@@ -126,10 +137,14 @@ def compressed(data: bytes) -> bytes:
     header, p = _read_header(data)
     out = bytearray()
     _write_header(out, header, int(header.message_flags) | _COMPRESSED)
-    body = data[p:]
+    out += _packed(data[p:])
+    return bytes(out)
+
+
+def _packed(body: bytes) -> bytes:
+    """``body`` gzip-compressed, from the cache of recent bodies when it is there."""
     if len(body) > _PACKED_BYTES:
-        out += _gzip(body)
-        return bytes(out)
+        return _gzip(body)
     packed = _PACKED.get(body)
     if packed is None:
         packed = _PACKED[body] = _gzip(body)
@@ -137,8 +152,7 @@ def compressed(data: bytes) -> bytes:
             _PACKED.popitem(last=False)
     else:
         _PACKED.move_to_end(body)
-    out += packed
-    return bytes(out)
+    return packed
 
 
 def _gzip(data: bytes) -> bytes:

@@ -47,14 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from etp.capabilities import COUNTERPART, Negotiated
-from etp.codec import (
-    compressed,
-    decode_header,
-    decode_message,
-    encode_message,
-    encode_record,
-    may_compress,
-)
+from etp.codec import decode_header, decode_message, encode_message, encode_record
 from etp.errors import (
     DecodeError,
     EncodeError,
@@ -335,6 +328,8 @@ class Session:
         self._peer_parity = 1 if side is Side.CLIENT else 0
         self._peer_roles: dict[int, frozenset[str]] = {0: frozenset({self._peer_core_role})}
         self._out: list[bytes] = []
+        self._sendable: set[type[Message]] = set()
+        """Message classes this endpoint may send in the open session (checked once)."""
         self._pending: dict[int, _Pending] = {}
         self._gzip = False
         self._close_sent = False
@@ -622,6 +617,8 @@ class Session:
         return None
 
     def _check_can_send(self, message: Message) -> None:
+        if self.state is State.OPEN and type(message) in self._sendable:
+            return
         if not isinstance(message, Message):
             raise EncodeError(f"not an ETP message: {type(message).__name__}")
         if self.state is not State.OPEN or self.negotiated is None:
@@ -639,6 +636,7 @@ class Session:
                 f"cannot send {cls.__name__}: it is sent by a {cls.SENDER}, and this endpoint is "
                 f"the {' or '.join(sorted(roles))} in protocol {cls.PROTOCOL}"
             )
+        self._sendable.add(cls)
 
     def _check_open_for_answers(self) -> None:
         if self._close_sent:
@@ -836,9 +834,7 @@ class Session:
                 message_id=next_id,
                 message_flags=flags,
             )
-            data = encode_message(header, body)
-            if self._gzip and len(data) >= COMPRESS_MIN and may_compress(header):
-                data = compressed(data)
+            data = encode_message(header, body, compress=self._gzip, compress_min=COMPRESS_MIN)
             if len(data) > limit:
                 raise _TooLarge(
                     f"{cls.__name__} is {len(data)} bytes, over the limit of {limit} bytes "

@@ -10,7 +10,10 @@ A :class:`Connection` runs the sans-I/O :class:`~etp.session.Session` with four 
   protocol handlers (or, on a client, to :meth:`Connection.notifications` when no handler
   takes them), and sends their replies;
 * the writer sends the bounded send queue (fragmenting messages larger than the peer's
-  MaxWebSocketFramePayloadSize);
+  MaxWebSocketFramePayloadSize). Messages are written to the WebSocket at once, without the
+  queue and the writer, while nothing waits in the queue and the socket's write buffer is
+  below its high-water mark (websockets' ``write_limit``); past that they queue, and the
+  writer waits for the buffer to drain;
 * the timer enforces the session's deadlines (handshake, response timeouts) and the expiry of
   the peer's credentials (an :class:`~etp.auth.Identity` with ``expires_at``): unless Core
   Authorize brought new ones in time, the session ends with ProtocolException
@@ -38,6 +41,7 @@ from typing import Any
 
 from websockets.asyncio.connection import Connection as WebSocket
 from websockets.exceptions import ConnectionClosed as WebSocketClosed
+from websockets.protocol import State as WebSocketState
 
 from etp.auth import Identity
 from etp.capabilities import Negotiated, counterpart
@@ -113,6 +117,10 @@ class _SendQueue:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def idle(self) -> bool:
+        """Nothing queued nor being sent."""
+        return not self._items and not self._sending
 
     def full(self) -> bool:
         return len(self._items) >= self.capacity
@@ -423,21 +431,49 @@ class Connection(SessionContext):
         self._log.info("session ended: %s", reason)
 
     async def _write(self) -> None:
-        frame = self.session.endpoint.capabilities.max_frame_size
         while True:
             data = await self._queue.get()
-            if self.session.negotiated is not None:
-                frame = self.session.negotiated.capabilities.max_frame_size
             try:
-                if len(data) > frame:
-                    fragments = [data[i : i + frame] for i in range(0, len(data), frame)]
-                    await self.websocket.send(fragments)
-                else:
-                    await self.websocket.send(data)
+                fragments = self._fragments(data)
+                await self.websocket.send(fragments if len(fragments) > 1 else data)
             except WebSocketClosed:
                 return
             finally:
                 self._queue.sent()
+
+    def _fragments(self, data: bytes) -> list[bytes]:
+        """``data`` cut to the peer's MaxWebSocketFramePayloadSize."""
+        caps = (self.session.negotiated or self.session.endpoint).capabilities
+        frame = caps.max_frame_size
+        if len(data) <= frame:
+            return [data]
+        return [data[i : i + frame] for i in range(0, len(data), frame)]
+
+    def _write_now(self, messages: list[bytes]) -> int:
+        """Write messages to the socket without waiting, while it takes them (open, its write
+        buffer under the high-water mark); how many were written."""
+        ws = self.websocket
+        protocol = ws.protocol
+        written = 0
+        for data in messages:
+            if protocol.state is not WebSocketState.OPEN or ws.paused:
+                break
+            *first, last = self._fragments(data)
+            if first:
+                protocol.send_binary(first[0], fin=False)
+                for fragment in first[1:]:
+                    protocol.send_continuation(fragment, fin=False)
+                protocol.send_continuation(last, fin=True)
+            else:
+                protocol.send_binary(last)
+            try:
+                ws.send_data()
+            except Exception as e:  # what websockets' own send does: the connection is lost
+                ws.set_connection_exc(e)
+                ws.transport.abort()
+                return len(messages)
+            written += 1
+        return written
 
     async def _time(self) -> None:
         while True:
@@ -576,7 +612,13 @@ class Connection(SessionContext):
     # --- helpers -----------------------------------------------------------------------------
 
     def _flush(self) -> None:
-        self._queue.extend(self.session.data_to_send())
+        """Send what the session produced: at once while the socket takes it and nothing is
+        queued before it (no writer task, no wait), else through the queue."""
+        out = self.session.data_to_send()
+        if out and self._queue.idle():
+            written = self._write_now(out)
+            out = out[written:] if written else out
+        self._queue.extend(out)
 
     def _check_open(self) -> None:
         if self.closed:
