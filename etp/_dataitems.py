@@ -45,6 +45,7 @@ _VALUE_BRANCH = {
 }
 _BRANCH_DTYPE = {branch: dtype for dtype, (branch, _) in _VALUE_BRANCH.items()}
 _MIN_ITEMS = 16  # below this the generic codec is as fast
+_NATIVE = {t: np.dtype(t).newbyteorder("=") for t in ("u1", "<u8", "<f4", "<f8")}
 _PAD = 32  # zero bytes after a copy of the input, so 8-byte reads near its end stay inside
 
 
@@ -90,23 +91,41 @@ def _varint_widths(z: NDArray[Any]) -> NDArray[Any]:
 def _spread(z: NDArray[Any], top: int) -> NDArray[Any]:
     """Values of up to ``top`` (≤ 8) varint bytes with one 7-bit group per byte (no high bits)."""
     if top > 4:
-        z = (z & 0x0FFFFFFF) | ((z & 0x00FFFFFFF0000000) << 4)
+        z = (z & _M[0]) | ((z & _M[1]) << _U64(4))
     if top > 2:
-        z = (z & 0x00003FFF00003FFF) | ((z & 0x0FFFC0000FFFC000) << 2)
+        z = (z & _M[2]) | ((z & _M[3]) << _U64(2))
     if top > 1:
-        z = (z & 0x007F007F007F007F) | ((z & 0x3F803F803F803F80) << 1)
+        z = (z & _M[4]) | ((z & _M[5]) << _U64(1))
     return z
 
 
 def _join(w: NDArray[Any], top: int) -> NDArray[Any]:
     """The inverse of _spread for values of up to ``top`` bytes: their 7-bit groups together."""
     if top > 1:
-        w = (w & 0x007F007F007F007F) | ((w & 0x7F007F007F007F00) >> 1)
+        w = (w & _M[4]) | ((w & _M[6]) >> _U64(1))
     if top > 2:
-        w = (w & 0x00003FFF00003FFF) | ((w & 0x3FFF00003FFF0000) >> 2)
+        w = (w & _M[2]) | ((w & _M[7]) >> _U64(2))
     if top > 4:
-        w = (w & 0x000000000FFFFFFF) | ((w & 0x0FFFFFFF00000000) >> 4)
+        w = (w & _M[8]) | ((w & _M[9]) >> _U64(4))
     return w
+
+
+# The masks of _spread and _join, as numpy scalars (a Python int operand costs a conversion).
+_M = [
+    _U64(m)
+    for m in (
+        0x0FFFFFFF,
+        0x00FFFFFFF0000000,
+        0x00003FFF00003FFF,
+        0x0FFFC0000FFFC000,
+        0x007F007F007F007F,
+        0x3F803F803F803F80,
+        0x7F007F007F007F00,
+        0x3FFF00003FFF0000,
+        0x000000000FFFFFFF,
+        0x0FFFFFFF00000000,
+    )
+]
 
 
 def _varint_words(z: NDArray[Any], width: int) -> NDArray[Any]:
@@ -374,17 +393,20 @@ def decode(data: bytes, p: int) -> tuple[DataItems, int] | None:
     layout = _first_item(data, q)
     if layout is None:
         return None
-    padded = np.zeros(len(data) + _PAD, _U8)
-    padded[: len(data)] = np.frombuffer(data, _U8)
     _, index_branch, _, value_branch, value_width = layout
     if value_branch and value_width:
-        found = _decode_rows(padded, len(data), q, n, layout)
+        found = _decode_rows(data, q, n, layout)
         if found is not None:
             return found
+    padded = np.zeros(len(data) + _PAD, _U8)
+    padded[: len(data)] = np.frombuffer(data, _U8)
     return _decode_items(padded, len(data), q, n, index_branch, value_branch)
 
 
 def _read_count(data: bytes, p: int) -> tuple[int, int] | None:
+    if p < len(data) and data[p] < 0x80:  # up to 63 items: one byte
+        z = data[p]
+        return (z >> 1) ^ -(z & 1), p + 1
     width = _varint_width_at(data, p)
     if width is None or width > 5:
         return None
@@ -419,40 +441,55 @@ def _first_item(data: bytes, q: int) -> tuple[int, int, int, int, int] | None:
 
 
 def _decode_rows(
-    padded: NDArray[Any], size: int, q: int, n: int, layout: tuple[int, int, int, int, int]
+    data: bytes, q: int, n: int, layout: tuple[int, int, int, int, int]
 ) -> tuple[DataItems, int] | None:
-    """Decode assuming every item is laid out like the first; None if one is not."""
+    """Decode assuming every item is laid out like the first; None if one is not. The items
+    are read in place, as the rows of an (n, width) byte matrix."""
     id_width, index_branch, index_width, value_branch, value_width = layout
     width = id_width + index_width + value_width + 5
     end = q + n * width
-    if end >= size or padded[end] != 0:
+    if end >= len(data) or data[end] != 0:
         return None
-    rows = padded[q:end].reshape(n, width)
+    rows = np.frombuffer(data, _U8, n * width, q).reshape(n, width)
     mask, expected = _row_pattern(layout)
     if not ((rows & mask) == expected).all():
         return None
-
-    def words(c: int) -> NDArray[Any]:  # the 8 bytes from column c of each row
-        return np.ndarray((n,), "<u8", buffer=padded, offset=q + c, strides=(width,))
-
-    ids = _read_words(words(0), id_width)[1] if id_width > 1 else _unzigzag(rows[:, 0])
+    ids = _fixed_varints(rows[:, :id_width])
+    c = id_width + 2  # the index
     if index_branch == 4:
-        indexes = rows[:, id_width + 2 : id_width + 10].view("<f8")[:, 0].astype(np.float64)
+        indexes = rows[:, c : c + 8].view("<f8")[:, 0].astype(np.float64)
     else:
-        indexes = _read_words(words(id_width + 2), index_width)[1]
-    c = id_width + index_width + 4  # the value
+        indexes = _fixed_varints(rows[:, c : c + index_width])
+    c += index_width + 2  # the value
     dtype = _BRANCH_DTYPE[value_branch]
     if dtype.kind == "f":
-        size = dtype.itemsize
-        values = rows[:, c : c + size].view(f"<f{size}")[:, 0].astype(dtype)
+        values = rows[:, c : c + value_width].view(f"<f{value_width}")[:, 0].astype(dtype)
     elif dtype.kind == "b":
         values = rows[:, c].astype(bool)
     else:
-        values = _read_words(words(c), value_width)[1]
+        values = _fixed_varints(rows[:, c : c + value_width])
         if dtype == np.int32 and not _fits_int32(values):
             return None
         values = values.astype(dtype)
     return DataItems._trusted(ids, indexes, values, None), end + 1
+
+
+_POWERS = np.array([1 << (7 * k) for k in range(8)], np.int64)
+_MATMUL_ROWS = 256  # up to this many varints, a matrix product joins their groups fastest
+
+
+def _fixed_varints(block: NDArray[Any]) -> NDArray[Any]:
+    """The signed values of varints that fill each row of ``block`` ((n, width ≤ 8) bytes,
+    their continuation bits already checked)."""
+    n, width = block.shape
+    if width == 1:
+        z = block[:, 0].astype(np.int64)
+    elif width < 8 or n <= _MATMUL_ROWS:
+        z = (block & _U8(0x7F)).astype(np.int64) @ _POWERS[:width]
+    else:
+        z = _join(block.view("<u8")[:, 0] & _GROUPS[8], 8).view(np.int64)
+    found: NDArray[Any] = (z >> 1) ^ -(z & 1)
+    return found
 
 
 @functools.lru_cache(maxsize=64)
@@ -500,7 +537,7 @@ def _read_values(
     """The values of one DataValue branch: well-formed?, and the values (``column(c, dtype)``)."""
     dtype = _BRANCH_DTYPE[branch]
     if dtype.kind == "f":
-        return True, column(c, f"<f{dtype.itemsize}").astype(dtype)
+        return True, column(c, f"<f{dtype.itemsize}").astype(dtype, copy=False)
     if dtype.kind == "b":
         bytes_ = column(c, "u1")
         return bytes_ <= 1, bytes_.astype(bool)
@@ -522,15 +559,16 @@ def _decode_items(
     if len(marks) < n:
         return None
     words = _rows_view(padded, 8)
-    # The 32 bytes from each marker: room for any body, and an 8-byte read at its last column.
-    window = _rows_view(padded, 32)[marks].view(_U8).reshape(len(marks), 32)
+    # The 2 bytes before each marker (a short id) and the 32 from it: room for any body, and
+    # an 8-byte read at its last column. (q >= 1: the count is before the first marker.)
+    window = _rows_view(padded, 34)[marks - 2].view(_U8).reshape(len(marks), 34)
 
     def at(positions: Any, dtype: str = "u1") -> NDArray[Any]:
         """Values at absolute positions."""
         if dtype == "u1":
             found: NDArray[Any] = padded[positions]
             return found
-        native = np.dtype(dtype).newbyteorder("=")
+        native = _NATIVE[dtype]
         found = words[positions].view(dtype)[:: 8 // native.itemsize]
         return found.astype(native, copy=False)
 
@@ -538,9 +576,10 @@ def _decode_items(
         """Values at offsets from each marker: a column of the window when the offset is fixed."""
         if not isinstance(offsets, int):
             return at(marks + offsets, dtype)
-        native = np.dtype(dtype).newbyteorder("=")
-        column: NDArray[Any] = window[:, offsets : offsets + native.itemsize].view(dtype)[:, 0]
-        return column.astype(native, copy=False)
+        native = _NATIVE[dtype]
+        c = offsets + 2
+        column: NDArray[Any] = window[:, c : c + native.itemsize].view(dtype)[:, 0]
+        return column.astype(native, copy=dtype != "u1")
 
     # Each marker's item, were it one: index, end of indexes, value branch, value, end.
     index_ok: Any = True
@@ -562,7 +601,8 @@ def _decode_items(
     has_nulls = bool(nulls.any())
     ok = (branches == value_branch) | nulls if has_nulls else branches == value_branch
     ok &= rel(branch_at - 1) == 0
-    ok &= index_ok
+    if index_ok is not True:
+        ok &= index_ok
     widths = branch_at + 2  # of the body
     if value_branch:
         if value_branch not in _BRANCH_DTYPE:
@@ -573,12 +613,13 @@ def _decode_items(
             ok &= (value_widths <= 8) | nulls
             value_widths = np.minimum(value_widths, 8)
         values_ok, values = _read_values(rel, branch_at + 1, value_branch, value_widths)
-        ok &= values_ok | nulls if has_nulls else values_ok
+        if values_ok is not True:
+            ok &= values_ok | nulls if has_nulls else values_ok
         widths = widths + (np.where(nulls, 0, value_widths) if has_nulls else value_widths)
     else:
         values = np.zeros(len(marks))
-    ok &= rel(widths - 1) == 0
     ends = marks + widths
+    ok &= padded[ends - 1] == 0 if has_nulls else rel(widths - 1) == 0
     if len(marks) != n or not ok.all():  # some markers are not item starts: follow the items
         plausible = np.flatnonzero(ok)
         chain = _chain(marks[plausible], ends[plausible], q, n, at)
@@ -586,22 +627,52 @@ def _decode_items(
             return None
         keep = plausible[chain]
         marks, ends, nulls, values = marks[keep], ends[keep], nulls[keep], values[keep]
-        indexes = indexes[keep]
+        indexes, window = indexes[keep], window[keep]
         has_nulls = bool(nulls.any())
     # The items must chain: each channel id starts where the previous item ended.
     end = int(ends[-1])
     if end >= size or padded[end] != 0:
         return None
-    starts = np.empty(n, np.int64)
-    starts[0] = q
-    starts[1:] = ends[:-1]
-    ids = _read_ids(padded, starts, marks, at)
+    ids = _short_ids(window, marks, ends, q)
     if ids is None:
-        return None
+        starts = np.empty(n, np.int64)
+        starts[0] = q
+        starts[1:] = ends[:-1]
+        ids = _read_ids(padded, starts, marks, at)
+        if ids is None:
+            return None
     if has_nulls:
         values[nulls] = 0
         return DataItems._trusted(ids, indexes, values, nulls), end + 1
     return DataItems._trusted(ids, indexes, values, None), end + 1
+
+
+def _short_ids(
+    window: NDArray[Any], marks: NDArray[Any], ends: NDArray[Any], q: int
+) -> NDArray[Any] | None:
+    """The channel ids when each is one or two bytes (ids below 8192, the usual case), read from
+    the two window columns before each marker; None if the items do not chain that way."""
+    widths, ids = _short_id_tables()
+    pairs = window[:, :2].view("<u2")[:, 0]  # the two bytes before each marker
+    starts = marks - widths[pairs]
+    if starts[0] != q or not (starts[1:] == ends[:-1]).all():
+        return None
+    found: NDArray[Any] = ids[pairs]
+    return found
+
+
+@functools.cache
+def _short_id_tables() -> tuple[NDArray[Any], NDArray[Any]]:
+    """By the two bytes (little-endian) before an item's marker: the width of a channel id of
+    one or two bytes ending there (0 if none does: the last byte continues), and its value.
+    Two bytes are a whole id when the first is a continuation byte; otherwise the first ends
+    the item before (or the count) and the id is the second byte alone."""
+    pairs = np.arange(1 << 16)
+    first, last = pairs & 0xFF, pairs >> 8
+    wide = first >= 0x80
+    z = np.where(wide, (first & 0x7F) | (last << 7), last).astype(np.int64)
+    widths = np.where(last >= 0x80, 0, 1 + wide).astype(np.uint8)
+    return widths, (z >> 1) ^ -(z & 1)
 
 
 def _read_ids(

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etp import _dataitems
-from etp._avro import Compiler, Fault
+from etp._avro import Compiler, Fault, read_long
 from etp.codec import decode_message, encode_message
 from etp.messages import DataItems, MessageHeader
 from etp.messages.base import Array, avro_type
@@ -119,6 +119,16 @@ CASES: list[tuple[str, DataItems, str]] = [
         ),
         "items",
     ),
+    (  # past _MATMUL_ROWS: 8-byte varints joined 8 bytes at a time
+        "time index, many rows",
+        DataItems(np.arange(1000) % 24, TIME[0] + np.arange(1000) * 977, rng.normal(size=1000)),
+        "rows",
+    ),
+    (
+        "ids of 2 bytes, many rows",
+        DataItems(np.arange(1000) % 500 + 64, np.arange(1000) * 0.5, rng.normal(size=1000)),
+        "rows",
+    ),
     ("short", DataItems(np.arange(10), np.arange(10) * 1.0, np.ones(10)), "generic"),
     ("empty", DataItems([], np.array([], np.float64), np.array([], np.float64)), "generic"),
 ]
@@ -159,6 +169,18 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         monkeypatch.setattr(_dataitems, name, spy)
     return used
+
+
+def test_short_id_tables_read_what_the_generic_decoder_reads() -> None:
+    widths, ids = _dataitems._short_id_tables()
+    for pair in range(1 << 16):
+        first, last = pair & 0xFF, pair >> 8
+        if last >= 0x80:
+            assert widths[pair] == 0  # the id would go on past the marker
+            continue
+        raw = bytes([first, last]) if first >= 0x80 else bytes([last])
+        assert widths[pair] == len(raw)
+        assert ids[pair] == read_long(raw, 0)[0]
 
 
 def test_messages_carry_columns_both_ways() -> None:
