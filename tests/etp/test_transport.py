@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from etp.capabilities import EndpointCapabilities
 from etp.codec import decode_message
-from etp.messages import dataspace
+from etp.messages import channel_streaming, dataspace
+from etp.messages.data_items import DataItems
 from etp.messages.datatypes import MessageHeader
-from etp.protocols import Request
+from etp.protocols import ProtocolHandler, Reply, Request
 from etp.session import Session, Side
 from etp.transport import _Mailbox, _SendQueue
 
@@ -76,3 +78,45 @@ async def test_messages_are_fragmented_to_the_peer_frame_size() -> None:
         _, body = decode_message(b"".join(fragments))  # type: ignore[arg-type]
         assert isinstance(body, dataspace.GetDataspacesResponse)
         assert len(body.dataspaces) == 300
+
+
+class Counter(ProtocolHandler):
+    """ChannelStreaming producer: after StartStreaming, sends ``COUNT`` ChannelData of one point
+    numbered 0, 1, 2... in bursts, each message waiting for room in the send queue."""
+
+    PROTOCOL = 1
+    ROLE = "producer"
+    COUNT = 3000
+
+    async def handle(self, request: Request) -> Reply:
+        if isinstance(request.message, channel_streaming.StartStreaming):
+            self.session.start_task(self._count(), name="test counter")
+            return None
+        return await super().handle(request)
+
+    async def _count(self) -> None:
+        padding = np.zeros(300)  # 300 points a message: the socket's buffer fills in a burst
+        for n in range(self.COUNT):
+            data = DataItems(np.full(301, 7), np.arange(301) + n * 301.0, np.append(padding, n))
+            await self.session.send(channel_streaming.ChannelData(data=data))
+            if n % 500 == 499:
+                await asyncio.sleep(0.05)
+
+
+async def test_messages_written_at_once_or_queued_arrive_in_order() -> None:
+    """Messages go straight to the socket while it takes them, through the queue while its
+    buffer is full (the peer reads late): every one arrives, in order, whichever way it went."""
+    async with (
+        running_server(handlers={Counter: {}}, send_queue_size=16) as server,
+        RawPeer.connect(server.url, protocols=((1, "producer"),)) as peer,
+    ):
+        peer.session.send_notification(channel_streaming.StartStreaming())
+        await peer.flush()
+        await asyncio.sleep(0.3)  # not reading: the server's buffer and queue fill up
+        numbers = []
+        while len(numbers) < Counter.COUNT:
+            _, body = await peer.receive()
+            assert isinstance(body, channel_streaming.ChannelData)
+            assert isinstance(body.data, DataItems)
+            numbers.append(int(body.data.values[-1]))
+        assert numbers == list(range(Counter.COUNT))
