@@ -113,7 +113,7 @@ async def test_messages_written_at_once_or_queued_arrive_in_order() -> None:
         peer.session.send_notification(channel_streaming.StartStreaming())
         await peer.flush()
         await asyncio.sleep(0.3)  # not reading: the server's buffer and queue fill up
-        numbers = []
+        numbers: list[int] = []
         while len(numbers) < Counter.COUNT:
             _, body = await peer.receive()
             assert isinstance(body, channel_streaming.ChannelData)
