@@ -619,11 +619,14 @@ def _merged(
     changes: Sequence[wire.ChangeAnnotation], last: int | float, increasing: bool
 ) -> list[tuple[int | float, int | float, int]]:
     """Changed intervals as (low, high, latest change time), overlapping ones merged, cut at
-    ``last`` (the points after it come as new data)."""
+    ``last`` (the points after it come as new data; an interval from ``last`` on, such as a
+    truncation to it, changed nothing before)."""
     spans: list[tuple[int | float, int | float, int]] = []
     for a in changes:
         start, end = a.interval.start_index, a.interval.end_index
         if not isinstance(start, int | float) or not isinstance(end, int | float):
+            continue
+        if start == last and end != last:
             continue
         low, high = min(start, end), max(start, end)
         if increasing:

@@ -548,6 +548,8 @@ class ChannelSubscribeHandler(ProtocolHandler):
                     read = await self.backend.store.channels.read_range(
                         channel.key, start, end, limit=min(remaining, _PAGE), after=after
                     )
+                    if ranges.cancelled:
+                        return await self._cancelled(ranges, ready)
                     remaining -= len(read.points)
                     more = read.more
                     exceeded = more and remaining == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ import pytest
 import etp
 from etp.capabilities import EndpointCapabilities
 from etp.client import DEFAULT_PROTOCOLS, Client
-from etp.errors import ErrorCode, ProtocolError
+from etp.errors import ErrorCode, ProtocolError, SubscriptionStopped
 from etp.messages import channel_data_load as load
 from etp.messages import channel_streaming as streaming
 from etp.messages import channel_subscribe as sub
@@ -33,11 +33,13 @@ from etp.messages.datatypes import (
     DataItem,
     IndexInterval,
     MessageFlags,
+    MessageHeader,
     ProtocolCapabilityKind,
     TruncateInfo,
 )
-from etp.protocols import HandlerRegistry
+from etp.protocols import HandlerRegistry, Reply, Request, channel_subscribe
 from etp.protocols.channel_backend import ChannelLimits
+from etp.protocols.channel_streaming import ChannelStreamingConsumer
 from etp.store.channels import DataKind
 from etp.store.records import ActiveStatus
 
@@ -417,6 +419,56 @@ async def test_get_ranges_refusals(tmp_path: Path) -> None:
         assert await client.ping() < 5
 
 
+async def test_get_ranges_streams_its_answer_and_cancel_get_ranges_ends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GetRanges is answered by a task while the session goes on: a cancel after its first
+    parts ends the answer with EMULTIPART_CANCELLED (FIN), no further page is sent."""
+    monkeypatch.setattr(channel_subscribe, "_PAGE", 1000)  # 1000 points a read
+    limits = ChannelLimits(message_bytes=4000)  # about 3 parts a page
+    async with (
+        serving(tmp_path, channel_limits=limits) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A"])
+        await store.channels.append({log.keys[0]: depths(0.0, 50_000)})
+        [a] = await ids_of(client, log.channels[0])
+        read_range, reads, gate = store.channels.read_range, [], asyncio.Event()
+
+        async def gated(*args: object, **kwargs: object) -> object:
+            reads.append(args)
+            if len(reads) > 1:  # the first page goes, the next waits for the gate
+                await gate.wait()
+            return await read_range(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(store.channels, "read_range", gated)
+        request = ranges(([a], None, None, "m"))
+        asking = asyncio.ensure_future(client.request(request))
+        await eventually(lambda: len(reads) == 2)  # the first page is out, the second waits
+        with pytest.raises(ProtocolError) as caught:  # the session goes on meanwhile
+            await client.request(
+                sub.GetRanges(request_uuid=request.request_uuid, channel_ranges=[])
+            )
+        assert caught.value.code == ErrorCode.EREQUESTUUID_REJECTED
+        await client.send(sub.CancelGetRanges(request_uuid=request.request_uuid))
+        await ids_of(client, log.channels[0])  # handled after the cancel
+        gate.set()
+        response = await asyncio.wait_for(asking, 10)
+        assert response.error is not None
+        assert response.error.code == ErrorCode.EMULTIPART_CANCELLED
+        assert len(response.messages) >= 2
+        flags = [h.message_flags & MessageFlags.FIN for h in response.headers]
+        assert not any(flags[:-1])
+        assert flags[-1]  # FIN on the ProtocolException only
+        assert [i.indexes[0] for i in response.items()] == [0.5 * n for n in range(1000)]
+        assert len(reads) == 2  # nothing read after the cancel
+        whole = await client.request(ranges(([a], 0.0, 4999.5, "m")))  # the same later: all
+        assert len(whole.items()) == 10_000
+        assert whole.error is None
+        await client.send(sub.CancelGetRanges(request_uuid=request.request_uuid))  # done: ignored
+        assert await client.ping() < 5
+
+
 async def test_change_annotations(tmp_path: Path) -> None:
     async with (
         serving(tmp_path) as (server, store),
@@ -604,6 +656,51 @@ async def test_a_producer_disconnecting_closes_its_channels_and_subscribers_go_o
         assert points(await data_pushed(reader, 1)) == [(a, 2.0, 20.0)]
 
 
+async def test_a_deleted_channel_stops_its_subscriptions_and_closes_it_for_producers(
+    tmp_path: Path,
+) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as reader,
+        etp.connect(server.url, handlers=RAW) as producer,
+    ):
+        alone = channel(mnemonic="X")  # a Channel of no ChannelSet: it can be deleted alone
+        await store.put_objects([alone])
+        log = await put_log(store, ["B"])
+        x, b = await ids_of(reader, alone.uri, log.channels[0])
+        await reader.request(
+            sub.SubscribeChannels(channels={"x": subscribe_info(x), "b": subscribe_info(b)})
+        )
+        px, pb = await opened_ids(producer, alone.uri, log.channels[0])
+        await producer.send(
+            load.ChannelData(data=[DataItem(channel_id=px, indexes=[1.0], value=1.0)])
+        )
+        assert points(await data_pushed(reader, 1)) == [(x, 1.0, 1.0)]
+        await store.delete_objects([alone.uri])
+        stopped = await pushed(reader, sub.SubscriptionsStopped)  # unsolicited, saying why
+        assert stopped == sub.SubscriptionsStopped(
+            reason=f"channel {alone.uri} was deleted", channel_ids={str(x): x}
+        )
+        closed = await pushed(producer, load.ChannelsClosed)
+        assert closed == load.ChannelsClosed(
+            reason=f"channel {alone.uri} was deleted", id={str(px): px}
+        )
+        truncate = TruncateInfo(channel_id=px, new_end_index=1.0)
+        response = await producer.request(load.TruncateChannels(channels={"x": truncate}))
+        assert response.errors["x"].code == ErrorCode.EINVALID_CHANNELID  # no longer open
+        await producer.send(
+            load.ChannelData(data=[DataItem(channel_id=pb, indexes=[2.0], value=2.0)])
+        )
+        assert points(await data_pushed(reader, 1)) == [(b, 2.0, 2.0)]  # b goes on
+        # a whole Log (pruned) or a dataspace: every channel in it
+        await store.delete_objects([log.uri], prune_contained_objects=True)
+        stopped = await pushed(reader, sub.SubscriptionsStopped)
+        assert stopped.channel_ids == {str(b): b}  # type: ignore[attr-defined]
+        closed = await pushed(producer, load.ChannelsClosed)
+        assert closed.id == {str(pb): pb}  # type: ignore[attr-defined]
+        await eventually(lambda: not feeds_watching(store, [*log.keys]))
+
+
 async def test_a_subscriber_disconnecting_releases_its_feed(tmp_path: Path) -> None:
     async with serving(tmp_path) as (server, store):
         log = await put_log(store, ["A", "B"])
@@ -673,6 +770,75 @@ async def test_streaming_metadata_data_truncate_stop(tmp_path: Path) -> None:
         with pytest.raises(ProtocolError) as caught:  # not streaming any more
             await client.request(streaming.StopStreaming())
         assert caught.value.code == ErrorCode.EINVALID_STATE
+
+
+async def test_streaming_drops_a_deleted_channel(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW, protocols=STREAMING) as client,
+    ):
+        alone = channel(mnemonic="X")
+        await store.put_objects([alone])
+        log = await put_log(store, ["B"])
+        message = (await client.request(streaming.StartStreaming())).message
+        streamed = {m.uri: m.id for m in message.channels}  # type: ignore[attr-defined]
+        assert set(streamed) == {alone.uri, *log.channels}
+        await store.delete_objects([alone.uri])
+        await eventually(lambda: feeds_watching(store, log.keys) == set(log.keys))
+        await store.channels.append({log.keys[0]: depths(0.0, 2)})
+        got = await data_pushed(client, 2, streaming.ChannelData)
+        b = streamed[log.channels[0]]
+        assert points(got) == [(b, 0.0, 0.0), (b, 0.5, 5.0)]
+        await client.send(streaming.StopStreaming())
+        assert await client.ping() < 5  # no error about the deleted channel
+
+
+async def drain(stream: AsyncIterator[object]) -> None:
+    async for _ in stream:
+        pass
+
+
+class StalledConsumer(ChannelStreamingConsumer):
+    """A stream consumer whose session stops reading until ``go`` is set (TCP pushes back on
+    the producer); it records the producer's ProtocolExceptions about no message."""
+
+    go = asyncio.Event()
+    errors: list[tuple[int, ProtocolError]] = []
+
+    async def handle(self, request: Request) -> Reply:
+        await self.go.wait()
+        return await super().handle(request)
+
+    def error_received(self, header: MessageHeader, error: ProtocolError) -> None:
+        self.errors.append((header.protocol, error))
+        super().error_received(header, error)
+
+
+async def test_a_stream_consumer_too_slow_is_told_on_protocol_1(tmp_path: Path) -> None:
+    StalledConsumer.go, StalledConsumer.errors = asyncio.Event(), []
+    handlers = HandlerRegistry()
+    handlers.register(StalledConsumer)
+    limits = ChannelLimits(max_pending=20_000, message_bytes=16_000)
+    async with (
+        serving(tmp_path, channel_limits=limits, send_queue_size=8) as (server, store),
+        etp.connect(
+            server.url, handlers=handlers, protocols=STREAMING, compression=False
+        ) as client,
+    ):
+        log = await put_log(store, ["A"], TIME)
+        stream = client.stream()
+        await stream.start()
+        try:
+            for n in range(100):  # more than the socket, the queues and the feed's bound hold
+                await store.channels.append({log.keys[0]: times(T0 + n * 10**10, 10_000)})
+            await eventually(lambda: not feeds_watching(store, log.keys))  # producer stopped
+        finally:
+            StalledConsumer.go.set()
+        with pytest.raises(SubscriptionStopped, match="does not read fast enough") as caught:
+            await asyncio.wait_for(drain(stream), 20)
+        assert "EBACKPRESSURE_LIMIT_EXCEEDED" in str(caught.value)
+        [(protocol, error)] = StalledConsumer.errors
+        assert (protocol, error.code) == (1, ErrorCode.EBACKPRESSURE_LIMIT_EXCEEDED)
 
 
 async def test_streaming_only_what_the_session_may_read(tmp_path: Path) -> None:

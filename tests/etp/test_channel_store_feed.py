@@ -9,7 +9,9 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +19,7 @@ import pytest
 from etp.errors import StoreError
 from etp.store import ActiveStatus, ChangeKind, ResourceQuery, Store, open_store
 from etp.store.channel_feed import ChannelFeed, ChannelHub
-from etp.store.channels import Appended, ChannelEvent, Points, Replaced, Truncated
+from etp.store.channels import Appended, ChannelEvent, Deleted, Points, Replaced, Truncated
 from tests.etp.channel_store_helpers import (
     channel_record,
     channel_set_record,
@@ -117,6 +119,61 @@ async def test_a_feed_that_falls_behind_is_cut_off_and_memory_stays_bounded(stor
     other.close()
 
 
+async def test_a_deleted_channel_ends_its_feeds_with_deleted(store: Store) -> None:
+    a, b = await put_channel(store), await put_channel(store)
+    data = store.channels.subscribe([a.key, b.key])
+    deletions = store.channels.subscribe([a.key], data=False)
+    await store.channels.append({a.key: depth(1.0), b.key: depth(1.0)})
+    await store.delete_objects([a.uri])
+    await store.channels.append({b.key: depth(2.0)})
+    events = await take(data, 4)  # a's in order; b's may come before a's deletion
+    assert [type(e) for e in events if e.key == a.key] == [Appended, Deleted]
+    assert [type(e) for e in events if e.key == b.key] == [Appended, Appended]
+    [deleted] = [e for e in events if isinstance(e, Deleted)]
+    assert deleted.uri == a.uri
+    assert data.keys == {b.key}
+    [only] = await take(deletions, 1)  # no data: only the deletion
+    assert isinstance(only, Deleted)
+    assert only.key == a.key
+    data.close()
+    deletions.close()
+
+
+async def test_deleting_a_log_or_a_dataspace_deletes_its_channels_for_feeds(store: Store) -> None:
+    channels = [channel_record(), channel_record()]
+    log = log_record([channel_set_record(channels)])
+    await store.put_dataspaces({"eml:///dataspace('rig')": {}})
+    other = replace(channel_record(), dataspace="eml:///dataspace('rig')")
+    other = replace(other, uri=other.uri.replace("eml:///", "eml:///dataspace('rig')/"))
+    await store.put_objects([log, other])
+    opened = await store.channels.open([log.uri, other.uri])
+    keys = [info.key for info in opened.found[log.uri]]
+    [other_key] = [info.key for info in opened.found[other.uri]]
+    async with store.channels.subscribe([*keys, other_key], data=False) as feed:
+        await store.delete_objects([log.uri], prune_contained_objects=True)
+        gone = await take(feed, 2)
+        assert sorted(e.key for e in gone) == sorted(keys)
+        await store.delete_dataspaces(["eml:///dataspace('rig')"])
+        [last] = await take(feed, 1)
+        assert isinstance(last, Deleted)
+        assert last.key == other_key
+        assert feed.keys == frozenset()
+
+
+async def test_the_deletion_watcher_follows_the_feeds(store: Store) -> None:
+    info = await put_channel(store)
+    channels: Any = store.channels
+    assert channels._deletions is None  # nobody watches: the store's changes are not followed
+    feed = store.channels.subscribe([info.key])
+    assert channels._deletions is not None
+    feed.close()
+    assert channels._deletions is None
+    async with store.channels.subscribe([info.key]) as again:  # watching again
+        await store.delete_objects([info.uri])
+        [deleted] = await take(again, 1)
+        assert isinstance(deleted, Deleted)
+
+
 def test_hub_close_ends_waiting_feeds() -> None:
     async def main() -> None:
         hub = ChannelHub()
@@ -200,6 +257,19 @@ class _Opened:
 
 
 # -- PostgreSQL: across store instances and processes --------------------------------------------
+
+
+@pytest.mark.postgres
+async def test_a_channel_deleted_by_another_store_instance_ends_its_feeds() -> None:
+    with postgres_schema() as url:
+        async with opened(url) as writer, opened(url) as reader:
+            info = await put_channel(writer)
+            [seen] = (await reader.channels.open([info.uri])).found[info.uri]
+            async with reader.channels.subscribe([seen.key]) as feed:
+                await writer.delete_objects([info.uri])
+                [deleted] = await take(feed, 1)
+                assert isinstance(deleted, Deleted)
+                assert (deleted.key, deleted.uri) == (info.key, info.uri)
 
 
 @pytest.mark.postgres
