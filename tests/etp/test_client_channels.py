@@ -23,6 +23,7 @@ from etp.errors import (
     SubscriptionStopped,
 )
 from etp.protocols.channel_backend import ChannelLimits
+from etp.store.channels import Points
 from witsml.errors import UnitError
 
 from .channel_protocols_helpers import T0, TIME, depths, put_log, serving, times
@@ -85,6 +86,11 @@ async def test_channels_of_a_log_in_document_order(tmp_path: Path) -> None:
             await client.channels([log.channels[0], "eml:///witsml20.Channel(nope)"])
         assert caught.value.errors["eml:///witsml20.Channel(nope)"].code == ErrorCode.EINVALID_URI
         assert [c.mnemonic for c in caught.value.results] == ["GR"]  # type: ignore[attr-defined]
+        missing = log.uri.replace(log.uri[-37:-1], "00000000-0000-0000-0000-000000000000")
+        with pytest.raises(ProtocolErrors) as caught:  # a Log that is not there: named
+            await client.channels([missing, log.uri])
+        assert caught.value.errors[missing].code == ErrorCode.ENOT_FOUND
+        assert len(caught.value.results) == 3  # type: ignore[arg-type]
 
 
 # --- subscriptions --------------------------------------------------------------------------------
@@ -331,6 +337,70 @@ async def test_resume_across_a_server_restart_gets_every_point_once(tmp_path: Pa
         rest += await take(subscription, 5)
         index = ChannelBatch.concat(first + rest).index.tolist()
         assert index == [T0 + n * 1_000_000 for n in range(90, 155)]
+        assert subscription.resumed == 1
+        await subscription.unsubscribe()
+    await client.close()
+
+
+async def test_a_latest_subscription_resumed_before_delivering_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """latest=10: the server goes away before the latest points were sent; 50 points are
+    appended meanwhile. Resumed: the 10 latest when it subscribed, then all 50, once."""
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    async with serving(tmp_path, url=url, port=port) as (server, store):
+        log = await put_log(store, ["A"], TIME)
+        await store.channels.append({log.keys[0]: times(T0, 100)})
+        read_latest, never = store.channels.read_latest, asyncio.Event()
+
+        async def held(*args: object, **kwargs: object) -> object:
+            await never.wait()  # the latest points are never sent by this server
+            return await read_latest(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(store.channels, "read_latest", held)
+        client = await etp.connect(server.url)
+        subscription = client.subscribe(log.uri, latest=10, resume=True)
+        await subscription.start()
+    async with serving(tmp_path, url=url, port=port) as (_, store):
+        await store.channels.append({log.keys[0]: times(T0 + 100_000_000, 50)})
+        index = ChannelBatch.concat(await take(subscription, 60)).index.tolist()
+        assert index == [T0 + n * 1_000_000 for n in range(90, 150)]
+        assert subscription.resumed == 1
+        await subscription.unsubscribe()
+    await client.close()
+
+
+async def test_resume_replays_the_changes_made_while_disconnected(tmp_path: Path) -> None:
+    """data_changes: a replace and a truncation while the server was down come first when the
+    subscription resumes (a RangeReplaced it had received is not repeated), then new points."""
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    async with serving(tmp_path, url=url, port=port) as (server, store):
+        log = await put_log(store, ["A"])
+        key = log.keys[0]
+        await store.channels.append({key: depths(0.0, 20, step=1.0)})
+        client = await etp.connect(server.url)
+        subscription = client.subscribe(log.uri, latest=20, resume=True, data_changes=True)
+        assert len(ChannelBatch.concat(await take(subscription, 20))) == 20
+        await store.channels.replace_range(2.0, 3.0, {key: Points([2.5], [-2.5])})
+        received = await asyncio.wait_for(anext(subscription), 10)
+        assert isinstance(received, Replaced)
+        assert (received.start, received.end) == (2.0, 3.0)
+    async with serving(tmp_path, url=url, port=port) as (_, store):
+        await store.channels.replace_range(5.0, 8.0, {key: Points([5.5, 6.5], [-5.5, -6.5])})
+        await store.channels.truncate({key: 15.0})
+        truncated = await asyncio.wait_for(anext(subscription), 10)
+        assert isinstance(truncated, Truncated)
+        assert (truncated.channel.mnemonic, truncated.new_end) == ("A", 15.0)
+        replaced = await asyncio.wait_for(anext(subscription), 10)
+        assert isinstance(replaced, Replaced)
+        assert (replaced.start, replaced.end) == (5.0, 8.0)
+        assert replaced.data.index.tolist() == [5.5, 6.5]
+        assert replaced.data.values.tolist() == [-5.5, -6.5]
+        await store.channels.append({key: depths(16.0, 2, step=1.0)})  # after the new end
+        [batch] = await take(subscription, 2)
+        assert batch.index.tolist() == [16.0, 17.0]
         assert subscription.resumed == 1
         await subscription.unsubscribe()
     await client.close()
