@@ -53,6 +53,7 @@ from witsml.objects import (
     XmlModel,
 )
 from witsml.objects import IndexDirection as WitsmlDirection
+from witsml.objects.common import object_fields
 from witsml.validation.report import Severity
 from witsml.xml.namespaces import WITSML, clark
 from witsml.xml.safe import read_document
@@ -266,7 +267,7 @@ def _bulk_data(channel_set: ChannelSet, channels: Sequence[ObjectRecord]) -> Bul
 
 def _contained(model: XmlModel) -> Iterator[AbstractObject]:
     """The whole data objects in ``model``'s fields (not looking inside them)."""
-    for name in type(model).model_fields:
+    for name in object_fields(type(model)):
         yield from _objects_in(getattr(model, name))
 
 

@@ -6,12 +6,15 @@ import copy
 import pickle
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pydantic
 import pytest
 
+import witsml
 from witsml.objects import (
     UNSPECIFIED_OFFSET,
+    AbstractObject,
     Channel,
     ChannelIndex,
     ChannelIndexType,
@@ -31,8 +34,11 @@ from witsml.objects import (
     WellStatus,
     XmlFragment,
 )
-from witsml.objects.common import ExistenceKind
+from witsml.objects.base import XmlModel
+from witsml.objects.common import ExistenceKind, collect_references, object_fields
 from witsml.xml.namespaces import EML, WITSML
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "data"
 
 PROPERTY_KIND = DataObjectReference(
     content_type="application/x-eml+xml;version=2.1;type=PropertyKind",
@@ -238,3 +244,44 @@ def test_generic_object_types_and_reference() -> None:
     assert kind.model_copy(update={"schema_version": None}).qualified_type == "eml21.PropertyKind"
     with pytest.raises(pydantic.ValidationError):
         rig.uuid = "2"
+
+
+def _every_reference(value: object, found: list[DataObjectReference]) -> None:
+    """The walk collect_references made before it skipped fields: every field of every model."""
+    if isinstance(value, DataObjectReference):
+        found.append(value)
+    elif isinstance(value, AbstractObject):
+        found.append(value.reference())
+    elif isinstance(value, XmlModel):
+        for name in type(value).model_fields:
+            _every_reference(getattr(value, name), found)
+    elif isinstance(value, list):
+        for item in value:
+            _every_reference(item, found)
+
+
+def test_walks_visit_only_the_fields_that_may_hold_objects() -> None:
+    """object_fields skips what cannot hold a reference or an object (a TrajectoryStation's
+    measures): the references found are those of a walk through every field, for every kind of
+    object the simulator and the samples make, with every optional reference set."""
+    assert object_fields(TrajectoryStation) == ("iscwsa_tool_error_model",)
+    assert object_fields(Well) == ()
+    assert "channel_sets" in object_fields(Log)
+    objects: list[XmlModel] = [witsml.parse(path) for path in sorted(EXAMPLES.glob("*.xml"))]
+    trajectory = next(o for o in objects if isinstance(o, Trajectory))
+    trajectory.parent_trajectory = trajectory.reference()
+    station = trajectory.stations[0]
+    station.iscwsa_tool_error_model = PROPERTY_KIND
+    objects.append(station)
+    assert {type(o).__name__ for o in objects} == {
+        "Well",
+        "Wellbore",
+        "Trajectory",
+        "TrajectoryStation",
+        "Log",
+    }
+    for obj in objects:
+        found: list[DataObjectReference] = []
+        for name in type(obj).model_fields:
+            _every_reference(getattr(obj, name), found)
+        assert collect_references(obj) == found, type(obj).__name__

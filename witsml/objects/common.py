@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import getpass
 import re
+import typing
 import uuid as uuid_module
 from datetime import UTC, datetime
 from functools import cache
@@ -369,7 +370,7 @@ class AbstractObject(XmlModel):
 def collect_references(model: XmlModel) -> list[DataObjectReference]:
     """Every DataObjectReference in ``model``'s fields, contained objects as references."""
     found: list[DataObjectReference] = []
-    for name in type(model).model_fields:
+    for name in object_fields(type(model)):
         _collect_references(getattr(model, name), found)
     return found
 
@@ -380,8 +381,47 @@ def _collect_references(value: Any, found: list[DataObjectReference]) -> None:
     elif isinstance(value, AbstractObject):
         found.append(value.reference())
     elif isinstance(value, XmlModel):
-        for name in type(value).model_fields:
+        for name in object_fields(type(value)):
             _collect_references(getattr(value, name), found)
     elif isinstance(value, list):
         for item in value:
             _collect_references(item, found)
+
+
+@cache
+def object_fields(cls: type[XmlModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` whose type may hold a DataObjectReference or a whole data object,
+    at any depth: the only ones a walk for references or contained objects needs to visit (a
+    TrajectoryStation's 50 measures and flags are skipped). Decided from the field types, the
+    subclasses of a declared class included; a type it cannot tell about counts as holding."""
+    return tuple(
+        name for name, info in cls.model_fields.items() if _may_hold(info.annotation, {cls})
+    )
+
+
+def _may_hold(annotation: Any, seen: set[type]) -> bool:
+    if annotation is Any or isinstance(annotation, typing.TypeVar):
+        return True
+    args = typing.get_args(annotation)
+    if args:  # list[X], X | None, Annotated[X, ...], Literal[...]
+        if typing.get_origin(annotation) is typing.Literal:
+            return False
+        return any(_may_hold(arg, seen) for arg in args)
+    if not isinstance(annotation, type):
+        return annotation is not None
+    if issubclass(annotation, DataObjectReference | AbstractObject):
+        return True
+    if not issubclass(annotation, XmlModel):
+        return False
+    return any(
+        cls in seen  # a cycle: counted as holding
+        or any(_may_hold(info.annotation, seen | {cls}) for info in cls.model_fields.values())
+        for cls in _with_subclasses(annotation)
+    )
+
+
+def _with_subclasses(cls: type[XmlModel]) -> list[type[XmlModel]]:
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found += _with_subclasses(sub)
+    return found

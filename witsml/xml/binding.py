@@ -56,6 +56,8 @@ class ModelPlan:
     attributes: dict[str, FieldPlan]
     elements: dict[str, FieldPlan]
     text: FieldPlan | None
+    required: tuple[FieldPlan, ...]
+    """The fields a document must have."""
 
 
 @cache
@@ -69,6 +71,7 @@ def plan_for(cls: type[XmlModel]) -> ModelPlan:
         attributes={f.xml_name: f for f in fields if f.kind == "attribute"},
         elements={f.xml_name: f for f in fields if f.kind == "element"},
         text=texts[0] if texts else None,
+        required=tuple(f for f in fields if f.required),
     )
 
 

@@ -11,6 +11,7 @@ fragment), so that nothing is lost and :func:`witsml.to_xml` writes it back.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, cast, overload
 
@@ -202,14 +203,17 @@ class Reader:
     source: str
     findings: list[Finding] | None
 
-    def problem(self, message: str, element: etree._Element | None, path: str, rule: str) -> None:
+    def problem(
+        self, message: str, element: etree._Element | None, path: str | Path, rule: str
+    ) -> None:
         """Raise a ConversionError, or (lax) record it as a finding."""
         line = source_line(element) if element is not None else None
+        where = str(path)
         if self.findings is None:
             hint = " (validation='lax' reads past this and reports it)"
-            raise ConversionError(message + hint, source=self.source, line=line, path=path)
+            raise ConversionError(message + hint, source=self.source, line=line, path=where)
         self.findings.append(
-            Finding(Severity.ERROR, message, line=line, path=path, layer="xml", rule=rule)
+            Finding(Severity.ERROR, message, line=line, path=where, layer="xml", rule=rule)
         )
 
     # --- roots ------------------------------------------------------------------------------
@@ -298,12 +302,14 @@ class Reader:
 
     # --- models -----------------------------------------------------------------------------
 
-    def read_model(self, element: etree._Element, cls: type[XmlModel], path: str) -> XmlModel:
+    def read_model(
+        self, element: etree._Element, cls: type[XmlModel], path: str | Path
+    ) -> XmlModel:
         """Build ``cls`` from ``element`` (attributes, text, children in any order)."""
         plan = plan_for(cls)
         values: dict[str, Any] = {}
         raw: set[str] = set()  # fields holding raw text after a failed conversion (lax)
-        for name, text in _attributes(element):
+        for name, text in cast(Iterable[tuple[str, str]], element.attrib.items()):  # lxml: str
             field = plan.attributes.get(name)
             if field is None:
                 if not name.startswith(_IGNORED_ATTRIBUTE_NAMESPACES):
@@ -314,7 +320,7 @@ class Reader:
                         "unknown-attribute",
                     )
                 continue
-            values[field.name] = self._scalar(field, text, element, f"{path}/@{name}", raw)
+            values[field.name] = self._scalar(field, text, element, Path(path, attribute=name), raw)
         if plan.text is not None:
             values[plan.text.name] = self._scalar(plan.text, element.text or "", element, path, raw)
         elif element.text is not None and element.text.strip():
@@ -327,30 +333,41 @@ class Reader:
         unknown: list[tuple[str | None, XmlFragment]] = []
         previous: str | None = None
         counts: dict[str, int] = {}
+        elements = plan.elements
         for child in element.iterchildren(tag=etree.Element):
-            field = plan.elements.get(child.tag)
-            child_path = f"{path}/{_local(child)}"
+            field = elements.get(child.tag)
+            index = 0
             if field is not None and field.repeated:
-                counts[field.name] = counts.get(field.name, 0) + 1
-                child_path += f"[{counts[field.name]}]"
+                index = counts[field.name] = counts.get(field.name, 0) + 1
             if field is None or (not field.repeated and field.name in values):
                 why = "is not part of" if field is None else "appears more than once in"
                 self.problem(
                     f"element <{_local(child)}> {why} <{_local(element)}>",
                     child,
-                    child_path,
+                    Path(path, child, index),
                     "unknown-element",
                 )
                 unknown.append((previous, capture(child)))
                 continue
-            value = self._element_value(field, child, child_path, raw, unknown, previous)
+            if field.scalar is not None and not len(child):  # the common case, inline
+                text = child.text or ""
+                try:
+                    value = parse_scalar(field.scalar, text)
+                except ValueError as error:
+                    self.problem(f"{error}", child, Path(path, child, index), "bad-value")
+                    raw.add(field.name)
+                    value = text
+            else:
+                value = self._element_value(
+                    field, child, Path(path, child, index), raw, unknown, previous
+                )
             if value is not None:
                 if field.repeated:
                     values.setdefault(field.name, []).append(value)
                 else:
                     values[field.name] = value
             previous = field.name
-        missing = [f for f in plan.fields if f.required and f.name not in values]
+        missing = [f for f in plan.required if f.name not in values]
         for field in missing:
             what = "attribute" if field.kind == "attribute" else "element"
             shown = field.xml_name if field.kind == "attribute" else split_clark(field.xml_name)[1]
@@ -372,7 +389,7 @@ class Reader:
         raw: set[str],
         missing: list[FieldPlan],
         element: etree._Element,
-        path: str,
+        path: str | Path,
     ) -> XmlModel:
         if not raw and not missing:
             try:
@@ -387,7 +404,7 @@ class Reader:
         return cls.model_construct(**values)
 
     def _scalar(
-        self, field: FieldPlan, text: str, element: etree._Element, path: str, raw: set[str]
+        self, field: FieldPlan, text: str, element: etree._Element, path: str | Path, raw: set[str]
     ) -> Any:
         assert field.scalar is not None
         try:
@@ -401,7 +418,7 @@ class Reader:
         self,
         field: FieldPlan,
         child: etree._Element,
-        path: str,
+        path: Path,
         raw: set[str],
         unknown: list[tuple[str | None, XmlFragment]],
         previous: str | None,
@@ -425,7 +442,7 @@ class Reader:
                 return None
         return capture(child)
 
-    def _choice(self, field: FieldPlan, child: etree._Element, path: str) -> type[XmlModel] | None:
+    def _choice(self, field: FieldPlan, child: etree._Element, path: Path) -> type[XmlModel] | None:
         """The class an ``xsi:type`` names; None for a type kept as a fragment."""
         value = child.get(XSI_TYPE)
         if value is None:
@@ -458,12 +475,35 @@ def source_line(element: etree._Element) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def _attributes(element: etree._Element) -> list[tuple[str, str]]:
-    return [(str(name), str(value)) for name, value in element.attrib.items()]
-
-
 def _local(element: etree._Element) -> str:
     return split_clark(element.tag)[1]
+
+
+class Path:
+    """The path of an element (``/Trajectory/TrajectoryStation[2]/Md``) or of an attribute
+    (``.../@uom``), made into text only when a problem names it (most reads have none)."""
+
+    __slots__ = ("_attribute", "_element", "_index", "_parent")
+
+    def __init__(
+        self,
+        parent: str | Path,
+        element: etree._Element | None = None,
+        index: int = 0,
+        *,
+        attribute: str | None = None,
+    ) -> None:
+        self._parent = parent
+        self._element = element
+        self._index = index
+        self._attribute = attribute
+
+    def __str__(self) -> str:
+        if self._attribute is not None:
+            return f"{self._parent}/@{self._attribute}"
+        assert self._element is not None
+        step = _local(self._element) + (f"[{self._index}]" if self._index else "")
+        return f"{self._parent}/{step}"
 
 
 def _is_witsml20(root: etree._Element, version: str | None) -> bool:
