@@ -48,6 +48,8 @@ from etp.uri import DataObjectUri
 __all__ = ["add_serve_store_options", "add_store_commands", "served_protocols", "serving_store"]
 
 DEFAULT_STORE = "sqlite:///etp-store.db"
+DEFAULT_WORKERS = max(0, min(4, (os.cpu_count() or 1) - 1))
+"""``etp serve --workers``: a process per CPU beside the server's, at most 4."""
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 log = logging.getLogger("etp.server")
@@ -87,6 +89,25 @@ def add_serve_store_options(serve: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="WITSML files to put (validated, into eml:///) before serving",
     )
+    group.add_argument(
+        "--workers",
+        type=_count,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help="processes that read and validate large puts besides the server's own thread "
+        "(default: one per CPU but one, at most 4; 0: none)",
+    )
+
+
+def _count(text: str) -> int:
+    """A number of processes: 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more: {text!r}")
+    return value
 
 
 @contextlib.asynccontextmanager
@@ -101,7 +122,7 @@ async def serving_store(args: argparse.Namespace, options: dict[str, Any]) -> As
         if args.load:
             loaded = await load_files(store, args.load)
             log.info("loaded %d object(s) from %d file(s)", len(loaded), len(args.load))
-        yield store_server(store, **options)
+        yield store_server(store, workers=args.workers, **options)
     finally:
         await store.close()
 

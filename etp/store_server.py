@@ -88,6 +88,7 @@ def store_server(
     channel_limits: ChannelLimits | None = None,
     streamed_channels: Iterable[str] = (),
     data_objects: Iterable[str] = DEFAULT_DATA_OBJECTS,
+    workers: int = 0,
     **options: Any,
 ) -> Server:
     """A Server answering from ``store`` with the store-role handlers.
@@ -95,11 +96,12 @@ def store_server(
     ``authenticate`` is the Server's hook (None: anyone, with full access); ``data_objects``
     the qualified types (``witsml20.*``) accepted and negotiated; ``streamed_channels`` the
     Channel/ChannelSet/Log URIs ChannelStreaming streams (none: every channel a session may
-    read); ``options`` go to :class:`~etp.server.Server` (application name, capabilities, send
-    queue size...).
+    read); ``workers`` the processes that read and validate large puts besides the server's own
+    thread (started by the first; 0: none); ``options`` go to :class:`~etp.server.Server`
+    (application name, capabilities, send queue size...).
     """
     limits = limits or StoreLimits()
-    backend = StoreBackend(store, limits, tuple(data_objects))
+    backend = StoreBackend(store, limits, tuple(data_objects), workers)
     capabilities: dict[str, DataValue] = {
         DataObjectCapabilityKind.SUPPORTS_GET: True,
         DataObjectCapabilityKind.SUPPORTS_PUT: True,

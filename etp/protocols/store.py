@@ -26,9 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+import multiprocessing
+import signal
 import uuid
-from collections.abc import Mapping
-from typing import ClassVar, TypeVar
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import ClassVar, TypeAlias, TypeVar
 
 import witsml
 from etp.errors import ErrorCode, ProtocolError
@@ -60,8 +65,22 @@ from etp.uri import DataObjectUri
 from witsml import GenericObject
 from witsml.errors import WitsmlError
 from witsml.objects import AbstractObject
+from witsml.validation.schemas import builtin_schemas
 
-__all__ = ["StoreHandler", "chunked", "error_info", "object_record"]
+__all__ = [
+    "PARALLEL_MIN",
+    "Document",
+    "Outcome",
+    "StoreHandler",
+    "chunked",
+    "error_info",
+    "object_record",
+    "read_documents",
+    "read_each",
+    "start_workers",
+]
+
+log = logging.getLogger("etp.server")
 
 #: Bytes of a message besides the object's data (header, resource, key, blob id): an object
 #: whose data and names exceed the session's message size minus this goes in Chunks.
@@ -298,7 +317,15 @@ class StoreHandler(ProtocolHandler):
                 checked[key] = (self._check_put(key, objects[key], data, limit, seen), data)
             except ProtocolError as e:
                 errors[key] = e
-        records = await asyncio.to_thread(_records, checked, errors)
+        items = [(key, str(uri), data) for key, (uri, data) in checked.items()]
+        records: dict[str, ObjectRecord] = {}
+        for (key, _, _), outcome in zip(
+            items, await read_documents(items, self.backend.workers), strict=True
+        ):
+            if isinstance(outcome, ObjectRecord):
+                records[key] = outcome
+            else:
+                errors[key] = ProtocolError(ErrorCode(outcome[0]), outcome[1], key=key)
         results = await self._store(records, errors, prune)
         success = {key: _put_response(result) for key, result in results.items()}
         return MapResponse(msg.PutDataObjectsResponse(success=success) if success else None, errors)
@@ -388,26 +415,122 @@ class StoreHandler(ProtocolHandler):
         )
 
 
-def _records(
-    checked: Mapping[str, tuple[DataObjectUri, bytes]], errors: dict[str, ProtocolError]
-) -> dict[str, ObjectRecord]:
-    """Read, validate and describe each document (CPU work, run off the event loop)."""
-    records: dict[str, ObjectRecord] = {}
-    for key, (uri, data) in checked.items():
+# --- reading the documents of a put ----------------------------------------------------------
+
+Document: TypeAlias = tuple[str, str, bytes]
+"""A document to read: its key in the request, the URI it was put under, the XML."""
+Outcome: TypeAlias = ObjectRecord | tuple[int, str]
+"""A document's record, or why it was refused: (error code, message)."""
+
+#: Documents a put must hold for worker processes to share their reading (with fewer, sending
+#: them over costs more than it saves).
+PARALLEL_MIN = 16
+
+
+@dataclasses.dataclass
+class _Pool:
+    executor: ProcessPoolExecutor
+    warm: list[Future[None]]
+    """A warm-up per worker: they read no document before all are done."""
+
+
+_pools: dict[int, _Pool] = {}
+
+
+async def read_documents(documents: Sequence[Document], workers: int = 0) -> list[Outcome]:
+    """Read, validate and describe each document, as :func:`object_record` does, off the event
+    loop: on a thread of this process, and with ``workers`` > 0 and at least
+    :data:`PARALLEL_MIN` documents also in that many worker processes, each reading a share of
+    about the same size (the server's own thread reads one too). The workers start with the
+    first such put and help once they are up (about a second). Outcomes in document order.
+    """
+    pool = _ready_pool(workers) if len(documents) >= PARALLEL_MIN else None
+    if pool is None:
+        return await asyncio.to_thread(read_each, documents)
+    shares = _shares(documents, workers + 1)
+    loop = asyncio.get_running_loop()
+    try:
+        done = await asyncio.gather(
+            asyncio.to_thread(read_each, shares[0]),
+            *(loop.run_in_executor(pool, read_each, share) for share in shares[1:]),
+        )
+    except BrokenProcessPool:  # a worker died (killed?): read here, and start anew next time
+        _pools.pop(workers, None)
+        log.warning("a document reading worker process died; reading in the server process")
+        return await asyncio.to_thread(read_each, documents)
+    outcomes = {
+        key: outcome
+        for share, results in zip(shares, done, strict=True)
+        for (key, _, _), outcome in zip(share, results, strict=True)
+    }
+    return [outcomes[key] for key, _, _ in documents]
+
+
+def read_each(documents: Sequence[Document]) -> list[Outcome]:
+    """The outcome of each document (CPU work: a thread, or a worker process)."""
+    outcomes: list[Outcome] = []
+    for _, text, data in documents:
+        uri = DataObjectUri.parse(text)
         try:
-            with keyed(key):
-                record = object_record(data, str(uri.dataspace_uri))
-            if (record.qualified_type, record.uuid) != (uri.qualified_type, uri.uuid):
-                raise ProtocolError(
-                    ErrorCode.EINVALID_OBJECT,
+            record = object_record(data, str(uri.dataspace_uri))
+        except ProtocolError as e:
+            outcomes.append((int(e.code), e.message))
+            continue
+        if (record.qualified_type, record.uuid) != (uri.qualified_type, uri.uuid):
+            outcomes.append(
+                (
+                    int(ErrorCode.EINVALID_OBJECT),
                     f"the URI {uri} names a {uri.qualified_type} with uuid {uri.uuid}, but the "
                     f"XML is a {record.qualified_type} with uuid {record.uuid}",
-                    key=key,
                 )
-            records[key] = record
-        except ProtocolError as e:
-            errors[key] = e
-    return records
+            )
+            continue
+        outcomes.append(record)
+    return outcomes
+
+
+async def start_workers(workers: int) -> None:
+    """Start the ``workers`` processes of :func:`read_documents` now and wait until they are up
+    (otherwise the first large put starts them, and they help once up)."""
+    if workers > 0:
+        _ready_pool(workers)
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in _pools[workers].warm))
+
+
+def _ready_pool(workers: int) -> ProcessPoolExecutor | None:
+    """The process pool of ``workers`` document readers if they are up (None: not yet, or no
+    workers). The first call starts them (they end when this process exits)."""
+    if workers < 1:
+        return None
+    pool = _pools.get(workers)
+    if pool is None:
+        executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start
+        )
+        warm = [executor.submit(_warm_up) for _ in range(workers)]
+        pool = _pools[workers] = _Pool(executor, warm)
+    return pool.executor if all(f.done() for f in pool.warm) else None
+
+
+def _worker_start() -> None:
+    """A worker leaves Ctrl-C to the server, which ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _warm_up() -> None:
+    """Compile the schemas (the imports are done by now)."""
+    builtin_schemas()
+
+
+def _shares(documents: Sequence[Document], count: int) -> list[list[Document]]:
+    """``documents`` in ``count`` shares of about the same number of bytes."""
+    shares: list[list[Document]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for document in sorted(documents, key=lambda d: len(d[2]), reverse=True):
+        smallest = sizes.index(min(sizes))
+        shares[smallest].append(document)
+        sizes[smallest] += len(document[2])
+    return shares
 
 
 def _put_response(result: PutResult) -> PutResponse:

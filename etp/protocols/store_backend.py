@@ -147,10 +147,15 @@ class StoreBackend:
     data_objects: tuple[str, ...] = DEFAULT_DATA_OBJECTS
     """Qualified types (or ``family.*``) the store accepts; others are refused with
     EDATAOBJECTTYPE_NOTSUPPORTED."""
+    workers: int = 0
+    """Worker processes that read and validate the documents of large puts besides the server's
+    own thread (:func:`etp.protocols.store.read_documents`); 0: the server process alone."""
 
     _matcher: TypeMatcher = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"StoreBackend.workers must be 0 or more, got {self.workers}")
         object.__setattr__(self, "_matcher", TypeMatcher(self.data_objects))
 
     def accepts(self, qualified_type: str) -> bool:

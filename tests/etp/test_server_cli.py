@@ -93,3 +93,10 @@ def test_serve_help_lists_every_protocol_the_server_speaks(
         assert f"{name} ({handler.PROTOCOL})" in text
     assert "GrowingObject (6), GrowingObjectNotification (7)" in text
     assert "ChannelStreaming (1) as the producer" in text
+
+
+def test_serve_workers_is_a_count(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--workers", "-1"])
+    assert exit_.value.code == 2
+    assert "--workers: expected a whole number, 0 or more: '-1'" in capsys.readouterr().err

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -32,6 +34,7 @@ from etp.messages.datatypes import (
     RelationshipKind,
     Resource,
 )
+from etp.protocols.store import PARALLEL_MIN, read_documents, start_workers
 from etp.protocols.store_backend import StoreLimits
 from witsml.objects import Log
 
@@ -608,3 +611,33 @@ async def test_a_log_put_with_rows_is_served_by_the_channel_protocols(tmp_path: 
                 await asyncio.wait_for(anext(changes), 0.3)
         again = await client.get_range([rop_uri])
         assert np.array_equal(again.values, rop_values * 2, equal_nan=True)
+
+
+# --- reading the documents of a put in worker processes -------------------------------------------
+
+
+async def test_worker_processes_read_documents_as_the_server_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With workers, a large put's documents are read in shares by worker processes and the
+    server's thread (once the workers are up: before, the server reads them alone); the
+    outcomes, refusals included, are those of reading them all here, in order."""
+    good = [well_xml() for _ in range(PARALLEL_MIN)] + [example("trajectory.xml")]
+    documents = [(str(i), uri_of(xml), xml) for i, xml in enumerate(good)]
+    documents.insert(3, ("bad", uri_of(good[0]), b"<Well>not closed"))
+    documents.insert(7, ("other", uri_of(good[1]), good[2]))  # another Well than its URI says
+    here = await read_documents(documents)
+    assert [type(o).__name__ for o in here[2:5]] == ["ObjectRecord", "tuple", "ObjectRecord"]
+    assert here[3][0] == ErrorCode.EINVALID_OBJECT  # type: ignore[index]
+    assert "names a witsml20.Well with uuid" in here[7][1]  # type: ignore[index]
+    await asyncio.wait_for(start_workers(1), 60)  # else the first call starts them
+    shares: list[int] = []
+    submit = ProcessPoolExecutor.submit
+
+    def counted(pool: ProcessPoolExecutor, fn: Any, /, *args: Any) -> Any:
+        shares.append(len(args[0]))
+        return submit(pool, fn, *args)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
+    assert await read_documents(documents, workers=1) == here
+    assert 0 < shares[0] < len(documents)  # the worker read a share, the server the rest
