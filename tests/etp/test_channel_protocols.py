@@ -701,6 +701,29 @@ async def test_a_deleted_channel_stops_its_subscriptions_and_closes_it_for_produ
         await eventually(lambda: not feeds_watching(store, [*log.keys]))
 
 
+async def test_subscribing_to_a_channel_deleted_since_its_metadata(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        alone = channel(mnemonic="X")
+        await store.put_objects([alone])
+        log = await put_log(store, ["B"])
+        await store.channels.append({log.keys[0]: depths(0.0, 3)})
+        x, b = await ids_of(client, alone.uri, log.channels[0])
+        await store.delete_objects([alone.uri])
+        response = await client.request(sub.SubscribeChannels(channels={"x": subscribe_info(x)}))
+        assert response.errors["x"].code == ErrorCode.ENOT_FOUND  # from now: refused at once
+        latest = {"x": subscribe_info(x, request_latest_index_count=1)}
+        latest["b"] = subscribe_info(b, request_latest_index_count=1)
+        response = await client.request(sub.SubscribeChannels(channels=latest))
+        assert response.message == sub.SubscribeChannelsResponse(success={"x": "", "b": ""})
+        stopped = await pushed(client, sub.SubscriptionsStopped)  # x only, saying why
+        assert stopped.channel_ids == {str(x): x}  # type: ignore[attr-defined]
+        assert alone.uri in stopped.reason  # type: ignore[attr-defined]
+        assert points(await data_pushed(client, 1)) == [(b, 1.0, 10.0)]  # b goes on
+
+
 async def test_a_subscriber_disconnecting_releases_its_feed(tmp_path: Path) -> None:
     async with serving(tmp_path) as (server, store):
         log = await put_log(store, ["A", "B"])
