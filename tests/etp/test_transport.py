@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
+import etp
 from etp.capabilities import EndpointCapabilities
 from etp.codec import decode_message
+from etp.errors import ErrorCode, ProtocolError
 from etp.messages import channel_streaming, dataspace
 from etp.messages.data_items import DataItems
 from etp.messages.datatypes import MessageHeader
 from etp.protocols import ProtocolHandler, Reply, Request
-from etp.session import Session, Side
+from etp.session import Response, Session, Side
 from etp.transport import _Mailbox, _SendQueue
 
 from .session_helpers import client_endpoint
@@ -120,3 +124,46 @@ async def test_messages_written_at_once_or_queued_arrive_in_order() -> None:
             assert isinstance(body.data, DataItems)
             numbers.append(int(body.data.values[-1]))
         assert numbers == list(range(Counter.COUNT))
+
+
+class Sleeper(ProtocolHandler):
+    """Dataspace (24) as store: GetDataspaces sleeps ``-store_last_write_filter`` ms first; with
+    filter 1 it swallows its cancellation and answers anyway."""
+
+    PROTOCOL = 24
+    ROLE = "store"
+    answered: ClassVar[list[int]] = []
+
+    async def handle(self, request: Request) -> Reply:
+        if not isinstance(request.message, dataspace.GetDataspaces):
+            return await super().handle(request)
+        flag = request.message.store_last_write_filter or 0
+        if flag == 1:
+            with contextlib.suppress(asyncio.CancelledError):  # a handler that will not stop
+                await asyncio.sleep(30)
+        else:
+            await asyncio.sleep(-flag / 1000)
+        type(self).answered.append(flag)
+        return dataspace.GetDataspacesResponse(dataspaces=[])
+
+
+async def test_request_timeouts_per_request_not_per_session() -> None:
+    """Requests quicker than the timeout are never cut off however long they run in a row; a
+    slow one is, and the worker goes on; a handler swallowing its cancel gets its answer out."""
+    async with (
+        running_server(request_timeout=0.25, handlers={Sleeper: {}}) as server,
+        etp.connect(server.url, protocols=[(24, "store")]) as client,
+    ):
+        Sleeper.answered = []
+
+        async def ask(flag: int) -> Response:
+            return await client.request(dataspace.GetDataspaces(store_last_write_filter=flag))
+
+        await asyncio.gather(*(ask(-100) for _ in range(8)))  # 0.8 s of 0.1 s requests
+        with pytest.raises(ProtocolError) as e:
+            await ask(-1000)
+        assert e.value.code is ErrorCode.ETIMED_OUT
+        assert isinstance((await ask(-10)).message, dataspace.GetDataspacesResponse)
+        assert isinstance((await ask(1)).message, dataspace.GetDataspacesResponse)
+        assert isinstance((await ask(-10)).message, dataspace.GetDataspacesResponse)
+        assert Sleeper.answered == [-100] * 8 + [-10, 1, -10]
