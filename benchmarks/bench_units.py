@@ -7,6 +7,7 @@ separately (it is cached afterwards).
 
 from __future__ import annotations
 
+import functools
 import timeit
 from collections.abc import Callable, Iterable
 
@@ -33,7 +34,7 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     column = np.random.default_rng(0).uniform(0.0, 30_000.0, size)
     floor_us = _per_op(lambda: column * 0.3048, number)
     for case, (source, target) in _PAIRS.items():
-        us = _per_op(lambda s=source, t=target: convert(column, s, t), number)
+        us = _per_op(functools.partial(convert, column, source, target), number)
         yield {
             "case": f"array_{case}",
             "rows": size,
@@ -46,7 +47,7 @@ def run(quick: bool) -> Iterable[dict[str, object]]:
     scalar_number = 20_000 if quick else 200_000
     scalar_floor = _per_op(lambda: 8000.0 * 0.3048, scalar_number)
     for case, (source, target) in _PAIRS.items():
-        us = _per_op(lambda s=source, t=target: convert(8000.0, s, t), scalar_number)
+        us = _per_op(functools.partial(convert, 8000.0, source, target), scalar_number)
         yield {
             "case": f"scalar_{case}",
             "us_per_op": round(us, 3),
