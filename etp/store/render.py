@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["live_xml"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def _order(model: type[Channel | ChannelSet | Log]) -> list[str]:
@@ -54,7 +55,7 @@ def live_xml(xml: bytes, live: Mapping[str, LiveChannel]) -> bytes:
             _set_range(element, channel.first, channel.last, channel.definition.is_time)
             status = element.find(clark(WITSML, "GrowingStatus"))
             if status is not None:
-                status.text = "active" if channel.active else "inactive"
+                status.text = _status(status.text, channel.active)
     for tag in _CONTAINERS:
         for element in root.iter(tag):
             inside = [
@@ -62,8 +63,18 @@ def live_xml(xml: bytes, live: Mapping[str, LiveChannel]) -> bytes:
             ]
             if inside:
                 _set_container_range(element, inside)
-    declaration = xml.lstrip().startswith(b"<?xml")
-    return bytes(etree.tostring(root, encoding="UTF-8", xml_declaration=declaration))
+    body = bytes(etree.tostring(root.getroottree(), encoding="UTF-8"))
+    if xml.lstrip().startswith(b"<?xml"):
+        body = _DECLARATION + body  # lxml would write it with single quotes
+    return body + b"\n" if xml.endswith(b"\n") else body
+
+
+def _status(put: str | None, active: bool) -> str:
+    """A channel taking appends is active; otherwise it keeps a ``closed`` it was put with (its
+    producer said it will not grow again), and is inactive."""
+    if active:
+        return "active"
+    return "closed" if (put or "").strip() == "closed" else "inactive"
 
 
 def _set_container_range(element: etree._Element, channels: list[LiveChannel]) -> None:
