@@ -104,7 +104,8 @@ async def test_puts_are_split_to_fit_and_large_objects_chunked(tmp_path: Path) -
             channel.start_index = channel_set.start_index
             channel.end_index = channel_set.end_index
     assert witsml.parse(served) == expected
-    assert served.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n') and served.endswith(b"\n")
+    assert served.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')
+    assert served.endswith(b"\n")
     assert served.count(b"<GrowingStatus>closed</GrowingStatus>") == log.count(
         b"<GrowingStatus>closed</GrowingStatus>"
     )

@@ -50,7 +50,8 @@ def test_growing_status_follows_the_data_and_keeps_closed(
     channel = witsml.parse(live_xml(xml, {uuid: LiveChannel(100.0, 250.5, active, DEFINITION)}))
     assert isinstance(channel, witsml.Channel)
     assert channel.growing_status.value == served
-    assert channel.start_index is not None and channel.end_index is not None
+    assert channel.start_index is not None
+    assert channel.end_index is not None
 
 
 def test_extent_placed_in_schema_order_and_the_document_otherwise_as_put() -> None:
@@ -65,4 +66,5 @@ def test_extent_placed_in_schema_order_and_the_document_otherwise_as_put() -> No
     assert report.valid, str(report)
     uuid, bare = channel_xml("closed", declaration=b"")
     without = live_xml(bare.rstrip(), live)
-    assert without.startswith(b"<Channel ") and without.endswith(b"</Channel>")
+    assert without.startswith(b"<Channel ")
+    assert without.endswith(b"</Channel>")
