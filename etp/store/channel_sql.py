@@ -47,6 +47,7 @@ from etp.store.channel_write import (
     Group,
     Replace,
     Request,
+    Tail,
     Truncate,
     prepare,
 )
@@ -79,6 +80,7 @@ __all__ = ["RemoteChanges", "SqlChannels"]
 log = logging.getLogger("etp.store")
 
 _NOTIFY_BYTES = 7_000  # under PostgreSQL's 8000-byte NOTIFY payload limit
+_TAILS_KEPT = 8_192  # channels whose tails are remembered (each under MIN_BLOCK * 16 points)
 
 
 class SqlChannels(ChannelStore):
@@ -96,6 +98,10 @@ class SqlChannels(ChannelStore):
         self._deletions: ChangeFeed | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._definitions: dict[int, tuple[Row, ChannelDefinition]] = {}
+        self._tails: dict[int, Tail] = {}
+        """The small blocks at channels' tails as the last commits left them (at most
+        ``_TAILS_KEPT`` channels, the most recently written)."""
+        self._staged_tails: tuple[dict[int, Tail], set[int]] | None = None
         self._queue: list[tuple[Request, asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -166,6 +172,7 @@ class SqlChannels(ChannelStore):
             self._queue = []
             if not batch:
                 continue
+            self._staged_tails = None
             try:
                 outcomes = await self._store._write(self._apply, [r for r, _ in batch])
             except Exception as error:
@@ -173,6 +180,7 @@ class SqlChannels(ChannelStore):
                     if not future.done():
                         future.set_exception(error)
                 continue
+            self._remember_tails()
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, ProtocolError):
                     if not future.done():
@@ -187,7 +195,7 @@ class SqlChannels(ChannelStore):
         self, tx: Tx, now: int, requests: list[Request]
     ) -> tuple[list[tuple[int, list[ChannelEvent]] | ProtocolError], list[Change]]:
         keys = frozenset().union(*(r.keys for r in requests))
-        group = Group(tx, now, self.load(tx, keys, lock=True))
+        group = Group(tx, now, self.load(tx, keys, lock=True), self._tails)
         outcomes: list[tuple[int, list[ChannelEvent]] | ProtocolError] = []
         published: list[ChannelEvent] = []
         for request in requests:
@@ -201,7 +209,22 @@ class SqlChannels(ChannelStore):
         changes = group.finish()
         if self.notify is not None and published:
             self.notify(tx, self._payloads(now, published))
+        self._staged_tails = (group.tails_after(), group.untrusted)
         return outcomes, changes
+
+    def _remember_tails(self) -> None:
+        """Keep the tails the group that just committed left (a failed one leaves none)."""
+        if self._staged_tails is None:
+            return
+        tails, untrusted = self._staged_tails
+        self._staged_tails = None
+        for key in untrusted:
+            self._tails.pop(key, None)
+        for key, tail in tails.items():
+            self._tails.pop(key, None)  # re-inserted last: the oldest written go first
+            self._tails[key] = tail
+        while len(self._tails) > _TAILS_KEPT:
+            del self._tails[next(iter(self._tails))]
 
     # -- reads -----------------------------------------------------------------------------------
 

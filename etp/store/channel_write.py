@@ -6,7 +6,10 @@ channel). Each request is checked completely before it changes anything, so a re
 leaves the others of its group untouched. Appended points are written at the end of the group,
 one run of blocks per channel: chunks encoded before the transaction as they are, small ones
 merged with the small blocks at the channel's tail (binary-counter style, so a point is
-rewritten at most log2(MIN_BLOCK) times however small the appends). Replace and truncate rewrite
+rewritten at most log2(MIN_BLOCK) times however small the appends). The small blocks at a
+channel's tail are remembered between groups (:class:`Tail`, kept by the caller after each
+commit and trusted while the channel's ``seq`` is the one they were written at: every change of
+a channel's blocks bumps it), so a small append reads nothing back. Replace and truncate rewrite
 the blocks around their interval. :meth:`Group.finish` writes the rows back, the change
 annotations, storeLastWrite, and the active-status flips of the channel objects and their
 containers (the changes to publish).
@@ -41,6 +44,8 @@ __all__ = [
     "Group",
     "Replace",
     "Request",
+    "Tail",
+    "TailBlock",
     "Truncate",
     "prepare",
 ]
@@ -53,6 +58,7 @@ UPDATE channels SET first_key = ?, last_key = ?, point_count = ?, seq = ?, last_
     active = ?, append_since = ?, append_from_key = ?, written = ?
 WHERE key = ?
 """
+_DELETE_BLOCK = "DELETE FROM channel_data WHERE channel_id = ? AND lo_key = ?"
 _INSERT_BLOCK = (
     "INSERT INTO channel_data (channel_id, lo_key, hi_key, point_count, indexes, vals, nulls) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -140,14 +146,46 @@ class Deactivate:
         return []
 
 
-class Group:
-    """One group commit: the channel rows it locked and what the requests did to them."""
+@dataclass(frozen=True, slots=True)
+class TailBlock:
+    """A small block at a channel's tail: its key and its points."""
 
-    def __init__(self, tx: Tx, now: int, live: dict[int, ChannelRow]) -> None:
+    lo_key: int
+    points: Points
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """The small blocks after a channel's last large block, oldest first, as its ``seq`` left
+    them."""
+
+    seq: int
+    blocks: tuple[TailBlock, ...]
+
+
+class Group:
+    """One group commit: the channel rows it locked and what the requests did to them.
+
+    ``tails``: the channels' tails as remembered from earlier commits (read only); after the
+    commit, :meth:`tails_after` and :attr:`untrusted` say what to remember and to forget.
+    """
+
+    def __init__(
+        self,
+        tx: Tx,
+        now: int,
+        live: dict[int, ChannelRow],
+        tails: Mapping[int, Tail] | None = None,
+    ) -> None:
         self.tx = tx
         self.now = now
         self.live = live
+        self.known_tails = tails or {}
+        self.read_seq = {key: row.seq for key, row in live.items()}
+        self.tails: dict[int, list[TailBlock]] = {}  # as this group leaves them
+        self.untrusted: set[int] = set()  # channels whose tails this group cannot vouch for
         self.block_rows: list[tuple[object, ...]] = []
+        self.block_deletes: list[tuple[int, int]] = []
         self.annotation_rows: list[tuple[int, int, int, int]] = []
         self.events: list[ChannelEvent] = []
 
@@ -319,59 +357,94 @@ class Group:
             if chunk is None:
                 break
             if chunk.blocks:
-                self.block_rows += [block.row(live.key) for block in chunk.blocks]
+                for i, block in enumerate(chunk.blocks):
+                    self.block_rows.append(block.row(live.key))
+                    at = i * blocks.MAX_BLOCK
+                    self._note(live.key, block, chunk.points[at : at + blocks.MAX_BLOCK])
                 queued = True
             else:
                 small.append(chunk.points)
         live.pending = []
 
     def _insert_blocks(self) -> None:
+        self.tx.run_many(_DELETE_BLOCK, self.block_deletes)  # first: a merged block keeps a key
+        self.block_deletes = []
         self.tx.run_many(_INSERT_BLOCK, self.block_rows)
         self.block_rows = []
 
     def _queue_blocks(self, live: ChannelRow, points: Points) -> None:
         is_time = live.definition.is_time
         for i in range(0, len(points), blocks.MAX_BLOCK):
-            block = blocks.encode_block(points[i : i + blocks.MAX_BLOCK], is_time)
+            piece = points[i : i + blocks.MAX_BLOCK]
+            block = blocks.encode_block(piece, is_time)
             self.block_rows.append(block.row(live.key))
+            self._note(live.key, block, piece)
+
+    def _note(self, key: int, block: blocks.Block, points: Points) -> None:
+        """Follow the channel's tail as a block is queued after it."""
+        if block.count >= blocks.MIN_BLOCK:
+            self.tails[key] = []
+        elif key in self.tails:
+            tail = self.tails[key]
+            tail.append(TailBlock(block.lo_key, points))
+            del tail[:-_TAIL_ROWS]  # as the store's query sees it
+        else:
+            self.untrusted.add(key)
+
+    def _tail(self, live: ChannelRow) -> list[TailBlock]:
+        """The small blocks after the channel's last large one, oldest first: as this group
+        left them, as remembered at the seq the channel was read at, or read from the store."""
+        key = live.key
+        if key in self.tails:
+            return self.tails[key]
+        known = self.known_tails.get(key)
+        if known is not None and key not in self.untrusted and known.seq == self.read_seq[key]:
+            self.tails[key] = list(known.blocks)
+            return self.tails[key]
+        if self.block_rows or self.block_deletes:
+            self._insert_blocks()  # what the query must see
+        increasing = live.definition.direction is IndexDirection.INCREASING
+        found = []
+        for lo_key, count, indexes, values, nulls in self.tx.rows(
+            "SELECT lo_key, point_count, indexes, vals, nulls FROM channel_data "
+            f"WHERE channel_id = ? ORDER BY lo_key {'DESC' if increasing else 'ASC'} "
+            f"LIMIT {_TAIL_ROWS}",
+            (key,),
+        ):
+            if count >= blocks.MIN_BLOCK:
+                break
+            points = blocks.decode_block(live.definition, count, indexes, values, nulls)
+            found.append(TailBlock(lo_key, points))
+        self.tails[key] = found[::-1]
+        return self.tails[key]
 
     def _merge_tail(self, live: ChannelRow, points: Points) -> Points:
         """``points`` preceded by the small blocks at the channel's tail that they absorb (each
         no larger than what it merges with, so sizes double: binary-counter amortization)."""
         if len(points) >= blocks.MIN_BLOCK:
             return points
-        tx = self.tx
-        increasing = live.definition.direction is IndexDirection.INCREASING
-        tail = tx.rows(
-            "SELECT lo_key, point_count FROM channel_data WHERE channel_id = ? "
-            f"ORDER BY lo_key {'DESC' if increasing else 'ASC'} LIMIT {_TAIL_ROWS}",
-            (live.key,),
-        )
+        tail = self._tail(live)
         size = len(points)
-        merge = []
-        for lo_key, count in tail:
-            if count >= blocks.MIN_BLOCK or count > size:
+        merged = 0
+        for block in reversed(tail):
+            if len(block.points) > size:
                 break
-            merge.append(lo_key)
-            size += count
-        if not merge:
+            size += len(block.points)
+            merged += 1
+        if not merged:
             return points
-        rows = {
-            row[0]: row
-            for row in tx.rows(
-                "SELECT lo_key, point_count, indexes, vals, nulls FROM channel_data "
-                f"WHERE channel_id = ? AND lo_key {tx.IN_IDS}",
-                (live.key, tx.array(merge)),
-            )
+        absorbed = tail[len(tail) - merged :]
+        del tail[len(tail) - merged :]
+        self.block_deletes += [(live.key, block.lo_key) for block in absorbed]
+        return blocks.concat([*(block.points for block in absorbed), points])
+
+    def tails_after(self) -> dict[int, Tail]:
+        """The tails to remember once this group has committed (see :attr:`untrusted`)."""
+        return {
+            key: Tail(self.live[key].seq, tuple(tail))
+            for key, tail in self.tails.items()
+            if key not in self.untrusted
         }
-        parts = [
-            blocks.decode_block(live.definition, *rows[lo_key][1:]) for lo_key in reversed(merge)
-        ]
-        tx.run(
-            f"DELETE FROM channel_data WHERE channel_id = ? AND lo_key {tx.IN_IDS}",
-            (live.key, tx.array(merge)),
-        )
-        return blocks.concat([*parts, points])
 
     def _rewrite(self, live: ChannelRow, low: int, high: int, points: Points) -> int:
         """Replace the points with keys in [low, high] by ``points`` (inside it, in channel
@@ -404,6 +477,10 @@ class Group:
             below, above = _mask(block, keys < low), _mask(block, keys > high)
             before.append(below if increasing else above)
             after.append(above if increasing else below)
+        if not removed and not len(points):
+            return 0  # blocks are rewritten only with a change (and so a new seq)
+        self.untrusted.add(live.key)
+        self.tails.pop(live.key, None)
         if touched:
             tx.run(
                 f"DELETE FROM channel_data WHERE channel_id = ? AND lo_key {tx.IN_IDS}",

@@ -213,6 +213,28 @@ async def test_small_appends_stay_correct_and_few_blocks(store: Store, url: str)
         assert blocks <= 12  # binary-counter merging: log2(600) small blocks at most
 
 
+async def test_two_writers_taking_turns_with_small_appends_lose_nothing(
+    store: Store, url: str
+) -> None:
+    """Each store remembers the small blocks at the tails it wrote; the other's appends (which
+    merge those blocks into theirs) and edits make that memory stale, and it must not be used."""
+    info = await put_channel(store)
+    async with opened(url) as other:
+        writers = (store, other)
+        for i in range(40):
+            await writers[i % 2 if i < 20 else (i // 3) % 2].channels.append(
+                {info.key: depth(float(i))}
+            )
+            if i == 25:  # an edit by the other writer
+                await other.channels.replace_range(24.0, 24.0, {info.key: depth(24.0)})
+            if i in (26, 27):  # one that changes nothing (in a gap between the last points)
+                await other.channels.replace_range(i - 0.7, i - 0.2, {info.key: depth()})
+        for reader in writers:
+            page = await reader.channels.read_range(info.key)
+            assert page.points.indexes.tolist() == [float(i) for i in range(40)]
+            assert page.points.values.tolist() == [10.0 * i for i in range(40)]
+
+
 async def test_concurrent_appends_group_commit_and_a_bad_one_fails_alone(store: Store) -> None:
     infos = [await put_channel(store) for _ in range(8)]
     good = [

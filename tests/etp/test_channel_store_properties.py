@@ -1,7 +1,8 @@
 """Property test: random append/replace/truncate sequences on one channel (depth or time,
 increasing or decreasing, nulls) agree with an in-memory model; every range read, paged
 continuation, latest read and extent equal the model's, and the stored blocks never overlap
-(SQLite backend)."""
+(SQLite backend). The blocks are those a store that remembers no channel tails writes, with
+one writer or two taking turns on the same file (each remembering the tails it wrote)."""
 
 from __future__ import annotations
 
@@ -168,17 +169,21 @@ async def check_read(store: Store, key: int, model: Model, op: Read) -> None:
     assert collected == model.expect(wanted)
 
 
-def check_blocks(path: str, key: int, count: int) -> None:
-    """The stored blocks of the channel never overlap and hold ``count`` points."""
+def spans(path: str, key: int) -> list[tuple[int, int, int]]:
     with sqlite3.connect(path) as db:
-        spans = db.execute(
+        return db.execute(
             "SELECT lo_key, hi_key, point_count FROM channel_data WHERE channel_id = ? "
             "ORDER BY lo_key",
             (key,),
         ).fetchall()
-    assert sum(n for _, _, n in spans) == count
-    for (_, hi, _), (lo, _, _) in itertools.pairwise(spans):
-        assert hi < lo, spans
+
+
+def check_blocks(path: str, key: int, count: int) -> None:
+    """The stored blocks of the channel never overlap and hold ``count`` points."""
+    found = spans(path, key)
+    assert sum(n for _, _, n in found) == count
+    for (_, hi, _), (lo, _, _) in itertools.pairwise(found):
+        assert hi < lo, found
 
 
 async def check_state(store: Store, key: int, model: Model) -> None:
@@ -202,24 +207,33 @@ async def check_state(store: Store, key: int, model: Model) -> None:
 @given(
     time_index=st.booleans(),
     decreasing=st.booleans(),
+    writers=st.integers(1, 2),
     sequence=st.lists(ops, min_size=1, max_size=14),
 )
 def test_random_operations_agree_with_the_model(
-    time_index: bool, decreasing: bool, sequence: list[Op]
+    time_index: bool, decreasing: bool, writers: int, sequence: list[Op]
 ) -> None:
     direction = DOWN if decreasing else UP
 
     async def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
-            path = f"{folder}/store.db"
-            async with opened(f"sqlite:///{path}") as store:
-                info = await put_channel(
-                    store, channel_record(TIME if time_index else DEPTH, direction)
-                )
-                model = Model(time_index, direction)
-                for op in sequence:
-                    await apply(store, info.key, model, op)
-                    await check_state(store, info.key, model)
+            path, plain = f"{folder}/store.db", f"{folder}/plain.db"
+            async with (
+                opened(f"sqlite:///{path}") as store,
+                opened(f"sqlite:///{path}") as other,
+                opened(f"sqlite:///{plain}") as reference,
+            ):
+                record = channel_record(TIME if time_index else DEPTH, direction)
+                info = await put_channel(store, record)
+                assert (await put_channel(reference, record)).key == info.key
+                model, same = Model(time_index, direction), Model(time_index, direction)
+                for turn, op in enumerate(sequence):
+                    by = (store, other)[turn % writers]
+                    await apply(by, info.key, model, op)
+                    await check_state(by, info.key, model)
                     check_blocks(path, info.key, len(model.points))
+                    reference.channels._tails.clear()  # type: ignore[attr-defined]
+                    await apply(reference, info.key, same, op)
+                    assert spans(path, info.key) == spans(plain, info.key)
 
     asyncio.run(main())
