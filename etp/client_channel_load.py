@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from etp.client_channels import ChannelClient
-    from etp.sync import _LoopThread
+    from etp.sync import LoopThread
 
 __all__ = ["ChannelLoader", "Data", "SyncChannelLoader"]
 
@@ -392,7 +392,7 @@ def _row_items(columns: Sequence[_Column], budget: int) -> list[Sequence[DataIte
 class SyncChannelLoader:
     """A blocking :class:`ChannelLoader`."""
 
-    def __init__(self, loader: ChannelLoader, runner: _LoopThread) -> None:
+    def __init__(self, loader: ChannelLoader, runner: LoopThread) -> None:
         self.loader = loader
         self._runner = runner
 

@@ -99,7 +99,7 @@ from witsml import units as witsml_units
 if TYPE_CHECKING:
     from etp.capabilities import Negotiated
     from etp.client import Client
-    from etp.sync import _LoopThread
+    from etp.sync import LoopThread
     from etp.transport import Connection
 
 __all__ = [
@@ -983,7 +983,7 @@ class _SyncIterator:
     """A blocking iterator over an async one; each wait bounded by ``timeout`` (iteration
     stops when nothing arrives in time)."""
 
-    def __init__(self, source: Any, runner: _LoopThread, timeout: float | None) -> None:
+    def __init__(self, source: Any, runner: LoopThread, timeout: float | None) -> None:
         self._source = source
         self._runner = runner
         self.timeout = timeout
@@ -1033,7 +1033,7 @@ class SyncChannelClient:
 
     if TYPE_CHECKING:
         _client: Client
-        _runner: _LoopThread
+        _runner: LoopThread
 
     def channels(self, uris: Channels) -> list[ChannelMeta]:
         """See :meth:`ChannelClient.channels`."""

@@ -51,7 +51,7 @@ from witsml.xml.safe import read_document
 if TYPE_CHECKING:
     from etp.capabilities import Negotiated
     from etp.client import Client
-    from etp.sync import _LoopThread
+    from etp.sync import LoopThread
     from etp.transport import Connection
 
 __all__ = [
@@ -529,7 +529,7 @@ class SyncPartSubscription:
     unsubscribes."""
 
     def __init__(
-        self, subscription: PartSubscription, runner: _LoopThread, timeout: float | None
+        self, subscription: PartSubscription, runner: LoopThread, timeout: float | None
     ) -> None:
         self._subscription = subscription
         self._runner = runner
@@ -573,7 +573,7 @@ class SyncGrowingObjectClient:
 
     if TYPE_CHECKING:
         _client: Client
-        _runner: _LoopThread
+        _runner: LoopThread
 
     def get_growing_headers(self, uris: Iterable[str]) -> dict[str, Trajectory]:
         """See :meth:`GrowingObjectClient.get_growing_headers`."""

@@ -52,7 +52,7 @@ from witsml.xml.safe import read_document
 if TYPE_CHECKING:
     from etp.capabilities import Negotiated
     from etp.client import Client
-    from etp.sync import _LoopThread
+    from etp.sync import LoopThread
     from etp.transport import Connection
 
 __all__ = [
@@ -636,7 +636,7 @@ class SyncSubscription:
     """A blocking :class:`Subscription`: iterate for events (each wait bounded by ``timeout``
     seconds, if given: iteration stops when none arrives in time); ``with`` unsubscribes."""
 
-    def __init__(self, subscription: Subscription, runner: _LoopThread, timeout: float | None):
+    def __init__(self, subscription: Subscription, runner: LoopThread, timeout: float | None):
         self._subscription = subscription
         self._runner = runner
         self.timeout = timeout
@@ -678,7 +678,7 @@ class SyncStoreClient:
 
     if TYPE_CHECKING:
         _client: Client
-        _runner: _LoopThread
+        _runner: LoopThread
 
     def get_dataspaces(self, *, changed_since: Time | None = None) -> list[wire.Dataspace]:
         """See :meth:`StoreClient.get_dataspaces`."""

@@ -89,9 +89,6 @@ class LoopThread:
         self.loop.close()
 
 
-_LoopThread = LoopThread  # the name the client modules' type hints still use
-
-
 class SyncClient(SyncStoreClient, SyncChannelClient, SyncGrowingObjectClient):
     """A blocking twin of :class:`~etp.client.Client` (made by :func:`connect_sync`), the store,
     channel and growing object protocols' methods included
