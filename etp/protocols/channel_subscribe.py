@@ -36,8 +36,10 @@ Store role (:class:`ChannelSubscribeHandler`):
   handles its next messages: CancelGetRanges(requestUuid) stops it before its next part, and
   the answer ends with a ProtocolException EMULTIPART_CANCELLED (FIN), so the customer's
   request completes with the parts sent so far. A cancel of a GetRanges already answered (or
-  unknown) is ignored. At most :data:`RANGES_IN_FLIGHT` GetRanges of a session are answered at
-  once; the next waits for one to end.
+  unknown) is ignored. At most :data:`RANGES_IN_FLIGHT` GetRanges of a session are read at
+  once; up to :data:`RANGES_WAITING` more wait their turn without holding up the session's
+  other messages (a CancelGetRanges ends a waiting one at once), and one more than that is
+  ELIMIT_EXCEEDED.
 * GetChangeAnnotations: per key the changed intervals of its channels since a time
   (ERETENTION_PERIOD_EXCEEDED before the retention period).
 
@@ -98,6 +100,7 @@ from etp.store.channels import (
 
 __all__ = [
     "RANGES_IN_FLIGHT",
+    "RANGES_WAITING",
     "ChannelReceiver",
     "ChannelSubscribeCustomer",
     "ChannelSubscribeHandler",
@@ -107,7 +110,9 @@ _K = ProtocolCapabilityKind
 _PAGE = 100_000  # points read at a time (a subscription from an index, a GetRanges answer)
 
 RANGES_IN_FLIGHT = 4
-"""GetRanges of one session answered at once (each holds at most a page and a message)."""
+"""GetRanges of one session read at once (each holds at most a page and a message)."""
+RANGES_WAITING = 60
+"""GetRanges of one session waiting for one of those (each holds only its request)."""
 
 
 @dataclasses.dataclass(eq=False)
@@ -134,6 +139,8 @@ class _Ranges:
     header: MessageHeader
     wanted: list[tuple[SessionChannel, IndexValue | None, IndexValue | None]]
     cancelled: bool = False
+    reading: bool = False
+    """False while it waits for its turn."""
 
 
 class ChannelSubscribeHandler(ProtocolHandler):
@@ -160,7 +167,8 @@ class ChannelSubscribeHandler(ProtocolHandler):
         self._identity = session.identity
         """The identity the subscriptions' access was last checked for."""
         self._ranges: dict[uuid.UUID, tuple[_Ranges, asyncio.Task[None]]] = {}
-        """The GetRanges being answered, by requestUuid."""
+        """The GetRanges being answered or waiting to be, by requestUuid."""
+        self._reading = asyncio.Semaphore(RANGES_IN_FLIGHT)
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -179,7 +187,11 @@ class ChannelSubscribeHandler(ProtocolHandler):
             case msg.CancelGetRanges(request_uuid=request_uuid):
                 running = self._ranges.get(request_uuid)
                 if running is not None:
-                    running[0].cancelled = True
+                    ranges, task = running
+                    ranges.cancelled = True
+                    if not ranges.reading:  # nothing sent yet: it ends now
+                        task.cancel()
+                        await self._cancelled(ranges, None)
                 return None
             case msg.GetChangeAnnotations():
                 return await self._annotations(request.message)
@@ -513,15 +525,17 @@ class ChannelSubscribeHandler(ProtocolHandler):
                 f"GetRanges names {count} channels, over MaxRangeChannelCount "
                 f"({self.limits.max_range_channels})",
             )
-        while len(self._ranges) >= RANGES_IN_FLIGHT:
-            await asyncio.wait(
-                [task for _, task in self._ranges.values()], return_when="FIRST_COMPLETED"
-            )
         key = request.request_uuid
         if key in self._ranges:
             raise ProtocolError(
                 ErrorCode.EREQUESTUUID_REJECTED,
                 f"requestUuid {key} is that of a GetRanges of this session still being answered",
+            )
+        if len(self._ranges) >= RANGES_IN_FLIGHT + RANGES_WAITING:
+            raise ProtocolError(
+                ErrorCode.ELIMIT_EXCEEDED,
+                f"this session already has {len(self._ranges)} GetRanges being answered or "
+                "waiting to be; send the next when one has ended",
             )
         ranges = _Ranges(header, wanted)
         task = self.session.start_task(self._answer_ranges(ranges), name="etp-get-ranges")
@@ -530,6 +544,12 @@ class ChannelSubscribeHandler(ProtocolHandler):
         return None
 
     async def _answer_ranges(self, ranges: _Ranges) -> None:
+        """Answer once :data:`RANGES_IN_FLIGHT` allows (see :meth:`_read_ranges`)."""
+        async with self._reading:
+            ranges.reading = True
+            await self._read_ranges(ranges)
+
+    async def _read_ranges(self, ranges: _Ranges) -> None:
         """Read and send the answer part by part: each part waits for the next to be ready (the
         last one gets FIN), until done, cancelled, or past MaxRangeDataItemCount."""
         header = ranges.header

@@ -469,6 +469,46 @@ async def test_get_ranges_streams_its_answer_and_cancel_get_ranges_ends_it(
         assert await client.ping() < 5
 
 
+async def test_get_ranges_past_those_read_at_once_wait_without_holding_up_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RANGES_IN_FLIGHT GetRanges are read at once; the next wait their turn while the session
+    answers other requests, a cancel ends a waiting one at once, and past RANGES_WAITING more
+    the next is ELIMIT_EXCEEDED."""
+    monkeypatch.setattr(channel_subscribe, "RANGES_WAITING", 2)
+    async with (
+        serving(tmp_path) as (server, store),
+        etp.connect(server.url, handlers=RAW) as client,
+    ):
+        log = await put_log(store, ["A"])
+        await store.channels.append({log.keys[0]: depths(0.0, 20)})
+        [a] = await ids_of(client, log.channels[0])
+        read_range, reads, gate = store.channels.read_range, [], asyncio.Event()
+
+        async def gated(*args: object, **kwargs: object) -> object:
+            reads.append(args)
+            await gate.wait()
+            return await read_range(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(store.channels, "read_range", gated)
+        requests = [ranges(([a], 0.0, float(n), "m")) for n in range(6)]
+        asking = [asyncio.ensure_future(client.request(r)) for r in requests]
+        await eventually(lambda: len(reads) == channel_subscribe.RANGES_IN_FLIGHT)
+        with pytest.raises(ProtocolError) as caught:  # 4 reading, 2 waiting: no more
+            await client.request(ranges(([a], None, None, "m")))
+        assert caught.value.code == ErrorCode.ELIMIT_EXCEEDED
+        await ids_of(client, log.channels[0])  # the session goes on meanwhile
+        await client.send(sub.CancelGetRanges(request_uuid=requests[5].request_uuid))
+        with pytest.raises(ProtocolError) as ended:  # nothing but the error: no parts
+            await asyncio.wait_for(asking[5], 10)
+        assert ended.value.code == ErrorCode.EMULTIPART_CANCELLED
+        assert len(reads) == channel_subscribe.RANGES_IN_FLIGHT  # the waiting read nothing
+        gate.set()
+        for n, answer in enumerate(await asyncio.wait_for(asyncio.gather(*asking[:5]), 10)):
+            assert answer.error is None
+            assert [i.indexes[0] for i in answer.items()] == [0.5 * k for k in range(2 * n + 1)]
+
+
 async def test_change_annotations(tmp_path: Path) -> None:
     async with (
         serving(tmp_path) as (server, store),
