@@ -32,31 +32,24 @@ import dataclasses
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from typing import ClassVar
 
 from lxml import etree
 
-from etp.errors import (
-    EncodeError,
-    ErrorCode,
-    ProtocolError,
-    SendQueueFull,
-    SessionError,
-    StoreError,
-)
+from etp.errors import ErrorCode, ProtocolError
 from etp.messages import growing_object_notification as msg
 from etp.messages.base import Message
-from etp.messages.datatypes import (
-    ObjectChangeKind,
-    ObjectPart,
-    ProtocolCapabilityKind,
-    SubscriptionInfo,
-)
-from etp.protocols import MapResponse, ProtocolHandler, Reply, Request, SessionContext
+from etp.messages.datatypes import ObjectChangeKind, ObjectPart, SubscriptionInfo
+from etp.protocols import Reply, Request, SessionContext
 from etp.protocols.store import OVERHEAD
-from etp.protocols.store_backend import StoreBackend, can_read, denied, keyed
+from etp.protocols.store_backend import can_read, denied
+from etp.protocols.subscriptions import (
+    Notification,
+    Subscription,
+    SubscriptionHandler,
+    SubscriptionQueues,
+)
 from etp.protocols.trajectory_parts import Station, TrajectoryDocument, check_growing
-from etp.store import Change, ChangeFeed, ChangeKind
+from etp.store import Change, ChangeKind
 from etp.uri import DataObjectUri
 
 __all__ = ["GrowingObjectNotificationCustomer", "GrowingObjectNotificationHandler"]
@@ -66,17 +59,12 @@ _PART_OVERHEAD = 32
 
 
 @dataclasses.dataclass
-class _Subscription:
-    info: SubscriptionInfo
+class _Subscription(Subscription):
     uri: str
     """The canonical URI of the Trajectory."""
     dataspace: str
     known: dict[str, bytes]
     """The stations last seen: uid -> the station element's XML."""
-
-    @property
-    def request_uuid(self) -> uuid.UUID:
-        return self.info.request_uuid
 
 
 def _snapshot(xml: bytes, uri: str) -> tuple[dict[str, bytes], dict[str, Station]]:
@@ -88,20 +76,14 @@ def _snapshot(xml: bytes, uri: str) -> tuple[dict[str, bytes], dict[str, Station
     )
 
 
-class GrowingObjectNotificationHandler(ProtocolHandler):
+class GrowingObjectNotificationHandler(SubscriptionHandler[_Subscription]):
     """GrowingObjectNotification (7) as the store."""
 
     PROTOCOL = 7
-    ROLE = "store"
-    LIMITS: ClassVar[tuple[ProtocolCapabilityKind, ...]] = (
-        ProtocolCapabilityKind.MAX_SUBSCRIPTION_SESSION_COUNT,
-    )
-
-    def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
-        super().__init__(session)
-        self.backend = backend
-        self.subscriptions: dict[uuid.UUID, _Subscription] = {}
-        self._feed: ChangeFeed | None = None
+    KIND = "part "
+    ITEMS = "parts"
+    FEED_TASK = "etp-part-notifications"
+    END_TASK = "etp-part-sub-end"
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -111,47 +93,13 @@ class GrowingObjectNotificationHandler(ProtocolHandler):
                 return self._unsubscribe(request_uuid)
         return await super().handle(request)
 
-    async def close(self) -> None:
-        self.subscriptions.clear()
-        self._stop_feed()
+    def _response(self, success: Mapping[str, str]) -> Message:
+        return msg.SubscribePartNotificationsResponse(success=success)
 
-    # --- requests ------------------------------------------------------------------------------
-
-    async def _subscribe(self, wanted: Mapping[str, SubscriptionInfo]) -> Reply:
-        self._start_feed()  # before reading the stations: no change slips in between
-        success: dict[str, str] = {}
-        errors: dict[str, ProtocolError] = {}
-        for key, info in wanted.items():
-            try:
-                with keyed(key):
-                    sub = await self._new_subscription(info)
-                self.subscriptions[sub.request_uuid] = sub
-                success[key] = ""
-            except ProtocolError as e:
-                errors[key] = e
-        if not self.subscriptions:
-            self._stop_feed()
-        return MapResponse(
-            msg.SubscribePartNotificationsResponse(success=success) if success else None, errors
-        )
+    def _ended(self, reason: str, request_uuid: uuid.UUID) -> Message:
+        return msg.PartSubscriptionEnded(reason=reason, request_uuid=request_uuid)
 
     async def _new_subscription(self, info: SubscriptionInfo) -> _Subscription:
-        if info.request_uuid in self.subscriptions:
-            raise ProtocolError(
-                ErrorCode.EREQUESTUUID_REJECTED,
-                f"requestUuid {info.request_uuid} is already a subscription of this session",
-            )
-        limit = self.backend.limits.max_subscriptions
-        if len(self.subscriptions) >= limit:
-            raise ProtocolError(
-                ErrorCode.ELIMIT_EXCEEDED,
-                f"this session already has {limit} subscriptions (MaxSubscriptionSessionCount)",
-            )
-        if info.format not in ("xml", ""):
-            raise ProtocolError(
-                ErrorCode.EINVALID_ARGUMENT,
-                f"format {info.format!r} is not supported: parts travel as xml",
-            )
         parsed = DataObjectUri.parse(info.context.uri)
         check_growing(parsed.qualified_type)
         dataspace = str(parsed.dataspace_uri)
@@ -166,54 +114,12 @@ class GrowingObjectNotificationHandler(ProtocolHandler):
         known, _ = await asyncio.to_thread(_snapshot, found[uri].xml, uri)
         return _Subscription(info, uri, dataspace, known)
 
-    def _unsubscribe(self, request_uuid: uuid.UUID) -> Reply:
-        sub = self.subscriptions.pop(request_uuid, None)
-        if sub is None:
-            raise ProtocolError(
-                ErrorCode.ENOT_FOUND, f"no part subscription with requestUuid {request_uuid}"
-            )
-        if not self.subscriptions:
-            self._stop_feed()
-        return msg.PartSubscriptionEnded(
-            reason="unsubscribed by the customer", request_uuid=request_uuid
-        )
-
     # --- the change feed -----------------------------------------------------------------------
 
-    def _start_feed(self) -> None:
-        if self._feed is None:
-            self._feed = self.backend.store.changes()
-            self.session.start_task(self._follow(self._feed), name="etp-part-notifications")
+    def _concerns(self, sub: _Subscription, change: Change) -> bool:
+        return sub.uri == change.uri
 
-    def _stop_feed(self) -> None:
-        if self._feed is not None:
-            self._feed.close()
-            self._feed = None
-
-    async def _follow(self, feed: ChangeFeed) -> None:
-        try:
-            async for change in feed:
-                await self._dispatch(change)
-        except StoreError as e:
-            self._end_all(f"the store stopped sending changes: {e}")
-
-    async def _dispatch(self, change: Change) -> None:
-        for sub in [s for s in self.subscriptions.values() if s.uri == change.uri]:
-            if self._feed is None or sub.request_uuid not in self.subscriptions:
-                continue
-            try:
-                for message in await self._notifications(sub, change):
-                    self.session.push(message)
-            except SendQueueFull as e:
-                self._end_all(f"the customer does not read fast enough: {e.message}")
-                return
-            except SessionError:
-                self._stop_feed()
-                return
-            except EncodeError as e:
-                self.session.log.warning("part notification of %s not sent: %s", change.uri, e)
-
-    async def _notifications(self, sub: _Subscription, change: Change) -> list[Message]:
+    async def _notifications(self, sub: _Subscription, change: Change) -> list[Notification]:
         """What ``sub`` is told of ``change`` (ending it when the Trajectory is gone or may no
         longer be read)."""
         if not can_read(self.session.identity, sub.dataspace):
@@ -236,31 +142,26 @@ class GrowingObjectNotificationHandler(ProtocolHandler):
         deleted = [uid for uid in before if uid not in known]
         inserted = [s for uid, s in stations.items() if uid not in before]
         updated = [s for uid, s in stations.items() if uid in before and before[uid] != known[uid]]
-        out: list[Message] = []
+        out: list[Notification] = []
         if deleted:
-            out.append(
-                msg.PartsDeleted(
-                    uri=sub.uri,
-                    request_uuid=sub.request_uuid,
-                    change_time=change.time,
-                    uids=deleted,
-                )
+            deletion = msg.PartsDeleted(
+                uri=sub.uri, request_uuid=sub.request_uuid, change_time=change.time, uids=deleted
             )
+            out.append((deletion, []))
         for kind, group in (
             (ObjectChangeKind.INSERT, inserted),
             (ObjectChangeKind.UPDATE, updated),
         ):
             for parts in self._batches(sub, group):
-                out.append(
-                    msg.PartsChanged(
-                        uri=sub.uri,
-                        request_uuid=sub.request_uuid,
-                        change_kind=kind,
-                        change_time=change.time,
-                        format="xml",
-                        parts=parts,
-                    )
+                changed = msg.PartsChanged(
+                    uri=sub.uri,
+                    request_uuid=sub.request_uuid,
+                    change_kind=kind,
+                    change_time=change.time,
+                    format="xml",
+                    parts=parts,
                 )
+                out.append((changed, []))
         return out
 
     def _batches(
@@ -283,30 +184,9 @@ class GrowingObjectNotificationHandler(ProtocolHandler):
 
     # --- ending --------------------------------------------------------------------------------
 
-    def _end(self, sub: _Subscription, reason: str) -> list[Message]:
-        del self.subscriptions[sub.request_uuid]
-        if not self.subscriptions:
-            self._stop_feed()
-        return [msg.PartSubscriptionEnded(reason=reason, request_uuid=sub.request_uuid)]
-
-    def _end_all(self, reason: str) -> None:
-        """End every subscription of the session; the PartSubscriptionEnded messages wait for
-        room in the send queue (a task of this session, so nothing else waits)."""
-        ended = list(self.subscriptions)
-        self.subscriptions.clear()
-        self._stop_feed()
-        self.session.log.warning("ending %d part subscription(s): %s", len(ended), reason)
-        if ended and not self.session.closed:
-            self.session.start_task(self._send_ended(ended, reason), name="etp-part-sub-end")
-
-    async def _send_ended(self, ended: list[uuid.UUID], reason: str) -> None:
-        for request_uuid in ended:
-            try:
-                await self.session.send(
-                    msg.PartSubscriptionEnded(reason=reason, request_uuid=request_uuid)
-                )
-            except SessionError:
-                return
+    def _end(self, sub: _Subscription, reason: str) -> list[Notification]:
+        self._drop(sub)
+        return [(self._ended(reason, sub.request_uuid), [])]
 
 
 # --- customer role ------------------------------------------------------------------------------
@@ -316,17 +196,16 @@ _CUSTOMERS: weakref.WeakKeyDictionary[SessionContext, GrowingObjectNotificationC
 )
 
 
-class GrowingObjectNotificationCustomer(ProtocolHandler):
+class GrowingObjectNotificationCustomer(SubscriptionQueues):
     """GrowingObjectNotification (7) as the customer: the store's part notifications, per
     requestUuid. :meth:`listen` gives the queue of one subscription's notifications; register it
     before subscribing, since a notification may arrive before the subscription's response."""
 
     PROTOCOL = 7
-    ROLE = "customer"
+    KIND = "part "
 
     def __init__(self, session: SessionContext) -> None:
         super().__init__(session)
-        self._queues: dict[uuid.UUID, asyncio.Queue[Message | None]] = {}
         _CUSTOMERS[session] = self
 
     @staticmethod
@@ -334,26 +213,6 @@ class GrowingObjectNotificationCustomer(ProtocolHandler):
         """The customer handler of ``session``, if protocol 7 was granted with one."""
         return _CUSTOMERS.get(session)
 
-    def listen(self, request_uuid: uuid.UUID) -> asyncio.Queue[Message | None]:
-        """The queue of the notifications of ``request_uuid`` (None once the session ends)."""
-        return self._queues.setdefault(request_uuid, asyncio.Queue())
-
-    def forget(self, request_uuid: uuid.UUID) -> None:
-        """Stop queueing notifications of ``request_uuid``."""
-        self._queues.pop(request_uuid, None)
-
     async def handle(self, request: Request) -> Reply:
-        message = request.message
-        request_uuid = getattr(message, "request_uuid", None)
-        queue = self._queues.get(request_uuid) if isinstance(request_uuid, uuid.UUID) else None
-        if queue is None:
-            self.session.log.debug(
-                "%s for no listened part subscription: dropped", type(message).__name__
-            )
-            return None
-        queue.put_nowait(message)
+        self._queue(request.message)
         return None
-
-    async def close(self) -> None:
-        for queue in self._queues.values():
-            queue.put_nowait(None)

@@ -28,21 +28,12 @@ assembles ObjectChanged with its Chunk parts, and queues them per requestUuid fo
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 import weakref
 from collections.abc import Mapping
-from typing import ClassVar
 
-from etp.errors import (
-    EncodeError,
-    ErrorCode,
-    ProtocolError,
-    SendQueueFull,
-    SessionError,
-    StoreError,
-)
+from etp.errors import ProtocolError
 from etp.messages import store_notification as msg
 from etp.messages.base import Message
 from etp.messages.datatypes import (
@@ -51,19 +42,17 @@ from etp.messages.datatypes import (
     MessageFlags,
     ObjectChange,
     ObjectChangeKind,
-    ProtocolCapabilityKind,
     SubscriptionInfo,
 )
-from etp.protocols import MapResponse, ProtocolHandler, Reply, Request, SessionContext
+from etp.protocols import Reply, Request, SessionContext
 from etp.protocols.discovery import context_dataspace
 from etp.protocols.store import OVERHEAD, chunked
-from etp.protocols.store_backend import (
-    StoreBackend,
-    TypeMatcher,
-    can_read,
-    denied,
-    keyed,
-    wire_resource,
+from etp.protocols.store_backend import TypeMatcher, can_read, denied, wire_resource
+from etp.protocols.subscriptions import (
+    Notification,
+    Subscription,
+    SubscriptionHandler,
+    SubscriptionQueues,
 )
 from etp.store import Change, ChangeFeed, ChangeKind, ContextScope, RelationshipKind, ResourceQuery
 from etp.uri import DataObjectUri, parse_uri
@@ -72,8 +61,7 @@ __all__ = ["StoreNotificationCustomer", "StoreNotificationHandler"]
 
 
 @dataclasses.dataclass
-class _Subscription:
-    info: SubscriptionInfo
+class _Subscription(Subscription):
     context: str
     dataspace: str
     scope: ContextScope
@@ -82,29 +70,19 @@ class _Subscription:
     members: set[str] = dataclasses.field(default_factory=set)
     """For an object context: the URIs within reach after the last change seen."""
 
-    @property
-    def request_uuid(self) -> uuid.UUID:
-        return self.info.request_uuid
-
     def reaches_all(self) -> bool:
         """A dataspace context reaches every object of its dataspace (none for ``sources``)."""
         return self.scope is not ContextScope.SOURCES
 
 
-class StoreNotificationHandler(ProtocolHandler):
+class StoreNotificationHandler(SubscriptionHandler[_Subscription]):
     """StoreNotification (5) as the store."""
 
     PROTOCOL = 5
-    ROLE = "store"
-    LIMITS: ClassVar[tuple[ProtocolCapabilityKind, ...]] = (
-        ProtocolCapabilityKind.MAX_SUBSCRIPTION_SESSION_COUNT,
-    )
-
-    def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
-        super().__init__(session)
-        self.backend = backend
-        self.subscriptions: dict[uuid.UUID, _Subscription] = {}
-        self._feed: ChangeFeed | None = None
+    KIND = ""
+    ITEMS = "objects"
+    FEED_TASK = "etp-store-notifications"
+    END_TASK = "etp-subscription-end"
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -114,47 +92,13 @@ class StoreNotificationHandler(ProtocolHandler):
                 return self._unsubscribe(request_uuid)
         return await super().handle(request)
 
-    async def close(self) -> None:
-        self.subscriptions.clear()
-        self._stop_feed()
+    def _response(self, success: Mapping[str, str]) -> Message:
+        return msg.SubscribeNotificationsResponse(success=success)
 
-    # --- requests ------------------------------------------------------------------------------
-
-    async def _subscribe(self, wanted: Mapping[str, SubscriptionInfo]) -> Reply:
-        self._start_feed()  # before reading the graph: no change slips in between
-        success: dict[str, str] = {}
-        errors: dict[str, ProtocolError] = {}
-        for key, info in wanted.items():
-            try:
-                with keyed(key):
-                    sub = await self._new_subscription(info)
-                self.subscriptions[sub.request_uuid] = sub
-                success[key] = ""
-            except ProtocolError as e:
-                errors[key] = e
-        if not self.subscriptions:
-            self._stop_feed()
-        return MapResponse(
-            msg.SubscribeNotificationsResponse(success=success) if success else None, errors
-        )
+    def _ended(self, reason: str, request_uuid: uuid.UUID) -> Message:
+        return msg.SubscriptionEnded(reason=reason, request_uuid=request_uuid)
 
     async def _new_subscription(self, info: SubscriptionInfo) -> _Subscription:
-        if info.request_uuid in self.subscriptions:
-            raise ProtocolError(
-                ErrorCode.EREQUESTUUID_REJECTED,
-                f"requestUuid {info.request_uuid} is already a subscription of this session",
-            )
-        limit = self.backend.limits.max_subscriptions
-        if len(self.subscriptions) >= limit:
-            raise ProtocolError(
-                ErrorCode.ELIMIT_EXCEEDED,
-                f"this session already has {limit} subscriptions (MaxSubscriptionSessionCount)",
-            )
-        if info.format not in ("xml", ""):
-            raise ProtocolError(
-                ErrorCode.EINVALID_ARGUMENT,
-                f"format {info.format!r} is not supported: objects travel as xml",
-            )
         dataspace = context_dataspace(info.context.uri)
         if not can_read(self.session.identity, dataspace):
             raise denied("read", dataspace)
@@ -174,66 +118,22 @@ class StoreNotificationHandler(ProtocolHandler):
             await self.backend.store.get_resources(ResourceQuery(uri=dataspace, limit=0))
         return sub
 
-    def _unsubscribe(self, request_uuid: uuid.UUID) -> Reply:
-        sub = self.subscriptions.pop(request_uuid, None)
-        if sub is None:
-            raise ProtocolError(
-                ErrorCode.ENOT_FOUND, f"no subscription with requestUuid {request_uuid}"
-            )
-        if not self.subscriptions:
-            self._stop_feed()
-        return msg.SubscriptionEnded(
-            reason="unsubscribed by the customer", request_uuid=request_uuid
-        )
-
     # --- the change feed -----------------------------------------------------------------------
-
-    def _start_feed(self) -> None:
-        if self._feed is None:
-            self._feed = self.backend.store.changes()
-            self.session.start_task(self._follow(self._feed), name="etp-store-notifications")
-
-    def _stop_feed(self) -> None:
-        if self._feed is not None:
-            self._feed.close()
-            self._feed = None
 
     async def _follow(self, feed: ChangeFeed) -> None:
         try:
-            async for change in feed:
-                await self._dispatch(change)
-        except StoreError as e:
-            self._end_all(f"the store stopped sending changes: {e}")
+            await super()._follow(feed)
         except Exception:  # never let subscriptions die silently
             self.session.log.exception("notifications failed")
             self._end_all("internal error of the store (see its log)")
 
-    async def _dispatch(self, change: Change) -> None:
-        for sub in list(self.subscriptions.values()):
-            if sub.dataspace != change.dataspace or self._feed is None:
-                continue
-            if sub.request_uuid not in self.subscriptions:
-                continue
-            if not can_read(self.session.identity, sub.dataspace):
-                self._revoke(sub, change.time)
-                continue
-            try:
-                messages = await self._notifications(sub, change)
-                for message, parts in messages:
-                    self.session.push(message, *parts)
-            except SendQueueFull as e:
-                self._end_all(f"the customer does not read fast enough: {e.message}")
-                return
-            except SessionError:
-                self._stop_feed()
-                return
-            except EncodeError as e:
-                self.session.log.warning("notification of %s not sent: %s", change.uri, e)
+    def _concerns(self, sub: _Subscription, change: Change) -> bool:
+        return sub.dataspace == change.dataspace
 
-    async def _notifications(
-        self, sub: _Subscription, change: Change
-    ) -> list[tuple[Message, list[Message]]]:
+    async def _notifications(self, sub: _Subscription, change: Change) -> list[Notification]:
         """What ``sub`` is told of ``change`` (and, if it ends it, the SubscriptionEnded)."""
+        if not can_read(self.session.identity, sub.dataspace):
+            return self._revoke(sub, change.time)
         was = change.uri in sub.members if sub.on_object else sub.reaches_all()
         deleted_context = change.kind is ChangeKind.DELETE and change.uri == sub.context
         if sub.on_object and change.kind is not ChangeKind.DELETE:
@@ -242,7 +142,7 @@ class StoreNotificationHandler(ProtocolHandler):
             except ProtocolError:  # the context was deleted since: its DELETE change follows
                 sub.members = set()
         now = change.uri in sub.members if sub.on_object else sub.reaches_all()
-        out: list[tuple[Message, list[Message]]] = []
+        out: list[Notification] = []
         if sub.types(change.qualified_type) and (was or now):
             out += await self._describe(sub, change, was=was, now=now)
         if deleted_context:
@@ -256,7 +156,7 @@ class StoreNotificationHandler(ProtocolHandler):
 
     async def _describe(
         self, sub: _Subscription, change: Change, *, was: bool, now: bool
-    ) -> list[tuple[Message, list[Message]]]:
+    ) -> list[Notification]:
         ruuid = sub.request_uuid
         if change.kind is ChangeKind.DELETE:
             deleted = msg.ObjectDeleted(uri=change.uri, change_time=change.time, request_uuid=ruuid)
@@ -325,43 +225,13 @@ class StoreNotificationHandler(ProtocolHandler):
 
     # --- ending --------------------------------------------------------------------------------
 
-    def _revoke(self, sub: _Subscription, when: int) -> None:
-        del self.subscriptions[sub.request_uuid]
+    def _revoke(self, sub: _Subscription, when: int) -> list[Notification]:
+        self._drop(sub)
         revoked = msg.ObjectAccessRevoked(
             uri=sub.context, change_time=when, request_uuid=sub.request_uuid
         )
-        ended = msg.SubscriptionEnded(
-            reason=f"access to dataspace {sub.dataspace} was revoked",
-            request_uuid=sub.request_uuid,
-        )
-        try:
-            self.session.push(revoked)
-            self.session.push(ended)
-        except SendQueueFull as e:
-            self._end_all(f"the customer does not read fast enough: {e.message}")
-        except SessionError:
-            self._stop_feed()
-        if not self.subscriptions:
-            self._stop_feed()
-
-    def _end_all(self, reason: str) -> None:
-        """End every subscription of the session; the SubscriptionEnded messages wait for room
-        in the send queue (a task of this session, so nothing else waits)."""
-        ended = list(self.subscriptions)
-        self.subscriptions.clear()
-        self._stop_feed()
-        self.session.log.warning("ending %d subscription(s): %s", len(ended), reason)
-        if ended and not self.session.closed:
-            self.session.start_task(self._send_ended(ended, reason), name="etp-subscription-end")
-
-    async def _send_ended(self, ended: list[uuid.UUID], reason: str) -> None:
-        for request_uuid in ended:
-            try:
-                await self.session.send(
-                    msg.SubscriptionEnded(reason=reason, request_uuid=request_uuid)
-                )
-            except SessionError:
-                return
+        ended = self._ended(f"access to dataspace {sub.dataspace} was revoked", sub.request_uuid)
+        return [(revoked, []), (ended, [])]
 
 
 # --- customer role ------------------------------------------------------------------------------
@@ -371,7 +241,7 @@ _CUSTOMERS: weakref.WeakKeyDictionary[SessionContext, StoreNotificationCustomer]
 )
 
 
-class StoreNotificationCustomer(ProtocolHandler):
+class StoreNotificationCustomer(SubscriptionQueues):
     """StoreNotification (5) as the customer: the store's notifications, per requestUuid.
 
     ObjectChanged arrives with its data assembled from Chunk parts (``data_object.blob_id``
@@ -380,11 +250,10 @@ class StoreNotificationCustomer(ProtocolHandler):
     """
 
     PROTOCOL = 5
-    ROLE = "customer"
+    KIND = ""
 
     def __init__(self, session: SessionContext) -> None:
         super().__init__(session)
-        self._queues: dict[uuid.UUID, asyncio.Queue[Message | None]] = {}
         self._assembling: dict[int, tuple[msg.ObjectChanged, bytearray]] = {}
         _CUSTOMERS[session] = self
 
@@ -392,14 +261,6 @@ class StoreNotificationCustomer(ProtocolHandler):
     def of(session: SessionContext) -> StoreNotificationCustomer | None:
         """The customer handler of ``session``, if protocol 5 was granted with one."""
         return _CUSTOMERS.get(session)
-
-    def listen(self, request_uuid: uuid.UUID) -> asyncio.Queue[Message | None]:
-        """The queue of the notifications of ``request_uuid`` (None once the session ends)."""
-        return self._queues.setdefault(request_uuid, asyncio.Queue())
-
-    def forget(self, request_uuid: uuid.UUID) -> None:
-        """Stop queueing notifications of ``request_uuid``."""
-        self._queues.pop(request_uuid, None)
 
     async def handle(self, request: Request) -> Reply:
         header, message = request.header, request.message
@@ -423,16 +284,5 @@ class StoreNotificationCustomer(ProtocolHandler):
             message = dataclasses.replace(
                 changed, change=dataclasses.replace(changed.change, data_object=whole)
             )
-        request_uuid = getattr(message, "request_uuid", None)
-        queue = self._queues.get(request_uuid) if isinstance(request_uuid, uuid.UUID) else None
-        if queue is None:
-            self.session.log.debug(
-                "%s for no listened subscription: dropped", type(message).__name__
-            )
-            return None
-        queue.put_nowait(message)
+        self._queue(message)
         return None
-
-    async def close(self) -> None:
-        for queue in self._queues.values():
-            queue.put_nowait(None)
