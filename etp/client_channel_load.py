@@ -28,6 +28,7 @@ from etp.channel_data import (
     utc_datetime,
     wire_index,
 )
+from etp.client_subscriptions import SyncWrapper
 from etp.errors import (
     EncodeError,
     EtpError,
@@ -389,12 +390,12 @@ def _row_items(columns: Sequence[_Column], budget: int) -> list[Sequence[DataIte
     return out
 
 
-class SyncChannelLoader:
+class SyncChannelLoader(SyncWrapper):
     """A blocking :class:`ChannelLoader`."""
 
     def __init__(self, loader: ChannelLoader, runner: LoopThread) -> None:
+        super().__init__(loader, runner)
         self.loader = loader
-        self._runner = runner
 
     @property
     def channels(self) -> list[ChannelMeta]:
@@ -425,14 +426,3 @@ class SyncChannelLoader:
     def close(self) -> None:
         """See :meth:`ChannelLoader.close`."""
         self._runner.call(self.loader.close())
-
-    def __enter__(self) -> SyncChannelLoader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._runner.call(self.loader.__aexit__(exc_type, exc, tb))

@@ -52,8 +52,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from types import TracebackType
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lxml import etree
@@ -73,6 +72,7 @@ from etp.channel_data import (
     wire_index,
 )
 from etp.client_channel_load import ChannelLoader, SyncChannelLoader
+from etp.client_subscriptions import AsyncSubscription, ClientMixin, SyncIterator
 from etp.errors import (
     ConnectionClosed,
     ErrorCode,
@@ -92,15 +92,12 @@ from etp.messages.datatypes import DataItem
 from etp.protocols.channel_data_load import ChannelDataLoadCustomer
 from etp.protocols.channel_streaming import ChannelStreamingConsumer
 from etp.protocols.channel_subscribe import ChannelSubscribeCustomer
-from etp.session import Response
 from etp.uri import DataObjectUri
 from witsml import units as witsml_units
 
 if TYPE_CHECKING:
-    from etp.capabilities import Negotiated
     from etp.client import Client
     from etp.sync import LoopThread
-    from etp.transport import Connection
 
 __all__ = [
     "ChannelBatch",
@@ -178,7 +175,7 @@ def _uris(channels: Channels) -> list[str]:
     return list(dict.fromkeys(uris))
 
 
-class ChannelSubscription:
+class ChannelSubscription(AsyncSubscription):
     """A ChannelSubscribe subscription (made by :meth:`ChannelClient.subscribe`): an async
     iterator of :class:`ChannelBatch` (and, with ``data_changes``, :class:`Replaced` and
     :class:`Truncated`); ``async with`` unsubscribes on the way out. It subscribes on first use.
@@ -254,9 +251,6 @@ class ChannelSubscription:
         if not self._started:
             self._started = True
             await self._subscribe(self._client)
-        return self
-
-    def __aiter__(self) -> ChannelSubscription:
         return self
 
     async def __anext__(self) -> Item:
@@ -571,15 +565,10 @@ class ChannelSubscription:
             await _quietly(owned.close())
         self._owned.clear()
 
-    async def __aenter__(self) -> ChannelSubscription:
+    async def _enter(self) -> ChannelSubscription:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _leave(self) -> None:
         await self.unsubscribe()
 
 
@@ -646,7 +635,7 @@ def _merged(
     return out
 
 
-class ChannelStream:
+class ChannelStream(AsyncSubscription):
     """ChannelStreaming as the consumer (made by :meth:`ChannelClient.stream`): an async
     iterator of :class:`ChannelBatch` and :class:`Truncated` from StartStreaming on; ``async
     with`` (or :meth:`stop`) sends StopStreaming. ``channels`` (by id) once started. When the
@@ -727,9 +716,6 @@ class ChannelStream:
             asking.cancel()
         return self
 
-    def __aiter__(self) -> ChannelStream:
-        return self
-
     async def __anext__(self) -> Item:
         await self.start()
         while True:
@@ -770,36 +756,20 @@ class ChannelStream:
         if self._started and not self._client.closed:
             await _quietly(self._client.send(stream_msg.StopStreaming()))
 
-    async def __aenter__(self) -> ChannelStream:
+    async def _enter(self) -> ChannelStream:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _leave(self) -> None:
         await self.stop()
 
 
 # --- the client methods ---------------------------------------------------------------------------
 
 
-class ChannelClient:
+class ChannelClient(ClientMixin):
     """The channel-protocol methods of :class:`etp.Client` (a mixin; see the module docs)."""
 
     if TYPE_CHECKING:
-        _conn: Connection
-
-        @property
-        def negotiated(self) -> Negotiated: ...
-
-        @property
-        def closed(self) -> bool: ...
-
-        async def request(
-            self, message: Message, *parts: Message, acknowledge: bool = False
-        ) -> Response: ...
 
         async def send(self, message: Message, *parts: Message) -> int: ...
 
@@ -979,36 +949,15 @@ class ChannelClient:
 # --- the blocking twins ---------------------------------------------------------------------------
 
 
-class _SyncIterator:
+class _SyncIterator(SyncIterator[Any]):
     """A blocking iterator over an async one; each wait bounded by ``timeout`` (iteration
-    stops when nothing arrives in time)."""
+    stops when nothing arrives in time); ``with`` starts it first."""
 
-    def __init__(self, source: Any, runner: LoopThread, timeout: float | None) -> None:
-        self._source = source
-        self._runner = runner
-        self.timeout = timeout
-
-    def __iter__(self) -> Iterator[Any]:
-        async def next_item() -> Any:
-            return await anext(self._source)
-
-        while True:
-            try:
-                yield self._runner.call(next_item(), self.timeout)
-            except (StopAsyncIteration, RequestTimeout):
-                return
+    _source: Any
 
     def __enter__(self) -> Any:
         self._runner.call(self._source.__aenter__())
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._runner.call(self._source.__aexit__(exc_type, exc, tb))
 
 
 class SyncChannelSubscription(_SyncIterator):

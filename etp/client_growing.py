@@ -25,16 +25,19 @@ store.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, TypeAlias
 
 import witsml
-from etp.client_store import Ended
+from etp.client_subscriptions import (
+    ClientMixin,
+    Ended,
+    NotificationSubscription,
+    SyncNotificationSubscription,
+)
 from etp.errors import EncodeError, ErrorCode, ProtocolError, ProtocolErrors, SessionError
 from etp.messages import datatypes as wire
 from etp.messages import growing_object as go_msg
@@ -49,10 +52,8 @@ from witsml.xml.namespaces import WITSML
 from witsml.xml.safe import read_document
 
 if TYPE_CHECKING:
-    from etp.capabilities import Negotiated
     from etp.client import Client
     from etp.sync import LoopThread
-    from etp.transport import Connection
 
 __all__ = [
     "GrowingObjectClient",
@@ -176,68 +177,14 @@ def _event(message: Message | None) -> PartEvent:
     raise TypeError(f"not a GrowingObjectNotification message: {type(message).__name__}")
 
 
-class PartSubscription:
+class PartSubscription(NotificationSubscription[PartEvent]):
     """One part subscription: an async iterator of :data:`PartEvent` that ends after
     :class:`~etp.client_store.Ended`; ``async with`` unsubscribes on the way out."""
 
-    def __init__(
-        self,
-        client: GrowingObjectClient,
-        handler: GrowingObjectNotificationCustomer,
-        request_uuid: uuid.UUID,
-        queue: asyncio.Queue[Message | None],
-    ) -> None:
-        self.request_uuid = request_uuid
-        self._client = client
-        self._handler = handler
-        self._queue = queue
-        self.ended = False
+    _event = staticmethod(_event)
 
-    def __aiter__(self) -> PartSubscription:
-        return self
-
-    async def __anext__(self) -> PartEvent:
-        if self.ended:
-            raise StopAsyncIteration
-        event = _event(await self._queue.get())
-        if isinstance(event, Ended):
-            self._finish()
-        return event
-
-    def _finish(self) -> None:
-        self.ended = True
-        self._handler.forget(self.request_uuid)
-
-    async def unsubscribe(self) -> Ended:
-        """End the subscription (UnsubscribePartNotification); returns the store's answer.
-
-        Events already queued are dropped. Idempotent: once ended, returns at once.
-        """
-        if self.ended:
-            return Ended("already ended")
-        response = await self._client.request(
-            gon_msg.UnsubscribePartNotification(request_uuid=self.request_uuid)
-        )
-        self._finish()
-        event = _event(response.message)
-        if not isinstance(event, Ended):
-            raise ProtocolError(
-                ErrorCode.EINVALID_MESSAGETYPE,
-                f"UnsubscribePartNotification answered with {type(response.message).__name__}",
-            )
-        return event
-
-    async def __aenter__(self) -> PartSubscription:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if not self.ended and not self._client.closed:
-            await self.unsubscribe()
+    def _unsubscribe_request(self) -> Message:
+        return gon_msg.UnsubscribePartNotification(request_uuid=self.request_uuid)
 
 
 def _failed(name: str, response: Response, results: object) -> None:
@@ -254,21 +201,8 @@ def _interval(start: float | None, end: float | None, uom: str, datum: str) -> w
     )
 
 
-class GrowingObjectClient:
+class GrowingObjectClient(ClientMixin):
     """The growing-object methods of :class:`etp.Client` (a mixin; see the module docs)."""
-
-    if TYPE_CHECKING:
-        _conn: Connection
-
-        @property
-        def negotiated(self) -> Negotiated: ...
-
-        @property
-        def closed(self) -> bool: ...
-
-        async def request(
-            self, message: Message, *parts: Message, acknowledge: bool = False
-        ) -> Response: ...
 
     # headers
 
@@ -452,23 +386,16 @@ class GrowingObjectClient:
                 "not grant it, or the client was connected with handlers lacking "
                 "etp.protocols.growing_object_notification.GrowingObjectNotificationCustomer"
             )
-        request_uuid = uuid.uuid4()
-        queue = handler.listen(request_uuid)  # before asking: a change may beat the answer
         info = wire.SubscriptionInfo(
             context=wire.ContextInfo(
                 uri=uri, depth=0, navigable_edges=wire.RelationshipKind.PRIMARY
             ),
             scope=wire.ContextScopeKind.SELF,
-            request_uuid=request_uuid,
+            request_uuid=uuid.uuid4(),
             include_object_data=include_object_data,
         )
-        try:
-            response = await self.request(gon_msg.SubscribePartNotifications(request={uri: info}))
-            _failed("SubscribePartNotifications", response, None)
-        except BaseException:
-            handler.forget(request_uuid)
-            raise
-        return PartSubscription(self, handler, request_uuid, queue)
+        request = gon_msg.SubscribePartNotifications(request={uri: info})
+        return await PartSubscription._open(self, handler, info.request_uuid, request)
 
 
 def _header_xml(header: Trajectory | str) -> bytes:
@@ -523,48 +450,10 @@ def _metadata(info: wire.PartsMetadataInfo) -> PartsMetadata:
 # --- the blocking twins ---------------------------------------------------------------------------
 
 
-class SyncPartSubscription:
+class SyncPartSubscription(SyncNotificationSubscription[PartEvent]):
     """A blocking :class:`PartSubscription`: iterate for events (each wait bounded by
     ``timeout`` seconds, if given: iteration stops when none arrives in time); ``with``
-    unsubscribes."""
-
-    def __init__(
-        self, subscription: PartSubscription, runner: LoopThread, timeout: float | None
-    ) -> None:
-        self._subscription = subscription
-        self._runner = runner
-        self.timeout = timeout
-
-    @property
-    def request_uuid(self) -> uuid.UUID:
-        return self._subscription.request_uuid
-
-    def __iter__(self) -> Iterator[PartEvent]:
-        from etp.errors import RequestTimeout
-
-        async def next_event() -> PartEvent:
-            return await anext(self._subscription)
-
-        while True:
-            try:
-                yield self._runner.call(next_event(), self.timeout)
-            except (StopAsyncIteration, RequestTimeout):
-                return
-
-    def unsubscribe(self) -> Ended:
-        """End the subscription; returns the store's PartSubscriptionEnded."""
-        return self._runner.call(self._subscription.unsubscribe())
-
-    def __enter__(self) -> SyncPartSubscription:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._runner.call(self._subscription.__aexit__(exc_type, exc, tb))
+    unsubscribes (:meth:`unsubscribe` returns the store's PartSubscriptionEnded)."""
 
 
 class SyncGrowingObjectClient:

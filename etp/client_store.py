@@ -22,15 +22,19 @@ transaction on the store).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import witsml
+from etp.client_subscriptions import (
+    ClientMixin,
+    Ended,
+    NotificationSubscription,
+    SyncNotificationSubscription,
+)
 from etp.errors import EncodeError, ErrorCode, ProtocolError, ProtocolErrors, SessionError
 from etp.messages import dataspace as ds_msg
 from etp.messages import datatypes as wire
@@ -50,10 +54,8 @@ from witsml.xml.reader import WitsmlObject
 from witsml.xml.safe import read_document
 
 if TYPE_CHECKING:
-    from etp.capabilities import Negotiated
     from etp.client import Client
     from etp.sync import LoopThread
-    from etp.transport import Connection
 
 __all__ = [
     "AccessRevoked",
@@ -132,14 +134,6 @@ class ActiveStatusChanged:
     resource: wire.Resource
 
 
-@dataclasses.dataclass(frozen=True)
-class Ended:
-    """The subscription ended (unsubscribed, or ended by the store: ``reason`` says why). It is
-    the last event of a subscription."""
-
-    reason: str
-
-
 Event: TypeAlias = Changed | Deleted | AccessRevoked | ActiveStatusChanged | Ended
 
 
@@ -176,68 +170,14 @@ def _event(message: Message | None) -> Event:
     raise TypeError(f"not a StoreNotification message: {type(message).__name__}")
 
 
-class Subscription:
+class Subscription(NotificationSubscription[Event]):
     """One notification subscription: an async iterator of :data:`Event` that ends after
     :class:`Ended`; ``async with`` unsubscribes on the way out."""
 
-    def __init__(
-        self,
-        client: StoreClient,
-        handler: StoreNotificationCustomer,
-        request_uuid: uuid.UUID,
-        queue: asyncio.Queue[Message | None],
-    ) -> None:
-        self.request_uuid = request_uuid
-        self._client = client
-        self._handler = handler
-        self._queue = queue
-        self.ended = False
+    _event = staticmethod(_event)
 
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> Event:
-        if self.ended:
-            raise StopAsyncIteration
-        event = _event(await self._queue.get())
-        if isinstance(event, Ended):
-            self._finish()
-        return event
-
-    def _finish(self) -> None:
-        self.ended = True
-        self._handler.forget(self.request_uuid)
-
-    async def unsubscribe(self) -> Ended:
-        """End the subscription (UnsubscribeNotifications); returns the store's SubscriptionEnded.
-
-        Events already queued are dropped. Idempotent: once ended, returns at once.
-        """
-        if self.ended:
-            return Ended("already ended")
-        response = await self._client.request(
-            notif_msg.UnsubscribeNotifications(request_uuid=self.request_uuid)
-        )
-        self._finish()
-        event = _event(response.message)
-        if not isinstance(event, Ended):
-            raise ProtocolError(
-                ErrorCode.EINVALID_MESSAGETYPE,
-                f"UnsubscribeNotifications answered with {type(response.message).__name__}",
-            )
-        return event
-
-    async def __aenter__(self) -> Subscription:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if not self.ended and not self._client.closed:
-            await self.unsubscribe()
+    def _unsubscribe_request(self) -> Message:
+        return notif_msg.UnsubscribeNotifications(request_uuid=self.request_uuid)
 
 
 # --- the async methods ----------------------------------------------------------------------------
@@ -252,21 +192,8 @@ def _uri_keys(uris: Iterable[str]) -> dict[str, str]:
     return {uri: uri for uri in uris}
 
 
-class StoreClient:
+class StoreClient(ClientMixin):
     """The store-protocol methods of :class:`etp.Client` (a mixin; see the module docs)."""
-
-    if TYPE_CHECKING:
-        _conn: Connection
-
-        @property
-        def negotiated(self) -> Negotiated: ...
-
-        @property
-        def closed(self) -> bool: ...
-
-        async def request(
-            self, message: Message, *parts: Message, acknowledge: bool = False
-        ) -> Response: ...
 
     # Dataspace (24)
 
@@ -520,8 +447,6 @@ class StoreClient:
                 "grant it, or the client was connected with handlers lacking "
                 "etp.protocols.store_notification.StoreNotificationCustomer"
             )
-        request_uuid = uuid.uuid4()
-        queue = handler.listen(request_uuid)  # before asking: a change may beat the answer
         info = wire.SubscriptionInfo(
             context=wire.ContextInfo(
                 uri=uri,
@@ -530,16 +455,11 @@ class StoreClient:
                 navigable_edges=wire.RelationshipKind(navigable_edges),
             ),
             scope=wire.ContextScopeKind(scope),
-            request_uuid=request_uuid,
+            request_uuid=uuid.uuid4(),
             include_object_data=include_object_data,
         )
-        try:
-            response = await self.request(notif_msg.SubscribeNotifications(request={uri: info}))
-            _failed("SubscribeNotifications", response, None)
-        except BaseException:
-            handler.forget(request_uuid)
-            raise
-        return Subscription(self, handler, request_uuid, queue)
+        request = notif_msg.SubscribeNotifications(request={uri: info})
+        return await Subscription._open(self, handler, info.request_uuid, request)
 
     # SupportedTypes (25)
 
@@ -632,45 +552,10 @@ def _batches(
 # --- the blocking twins ---------------------------------------------------------------------------
 
 
-class SyncSubscription:
+class SyncSubscription(SyncNotificationSubscription[Event]):
     """A blocking :class:`Subscription`: iterate for events (each wait bounded by ``timeout``
-    seconds, if given: iteration stops when none arrives in time); ``with`` unsubscribes."""
-
-    def __init__(self, subscription: Subscription, runner: LoopThread, timeout: float | None):
-        self._subscription = subscription
-        self._runner = runner
-        self.timeout = timeout
-
-    @property
-    def request_uuid(self) -> uuid.UUID:
-        return self._subscription.request_uuid
-
-    def __iter__(self) -> Iterator[Event]:
-        from etp.errors import RequestTimeout
-
-        async def next_event() -> Event:
-            return await anext(self._subscription)
-
-        while True:
-            try:
-                yield self._runner.call(next_event(), self.timeout)
-            except (StopAsyncIteration, RequestTimeout):
-                return
-
-    def unsubscribe(self) -> Ended:
-        """End the subscription; returns the store's SubscriptionEnded."""
-        return self._runner.call(self._subscription.unsubscribe())
-
-    def __enter__(self) -> SyncSubscription:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._runner.call(self._subscription.__aexit__(exc_type, exc, tb))
+    seconds, if given: iteration stops when none arrives in time); ``with`` unsubscribes
+    (:meth:`unsubscribe` returns the store's SubscriptionEnded)."""
 
 
 class SyncStoreClient:
