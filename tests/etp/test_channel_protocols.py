@@ -40,6 +40,7 @@ from etp.messages.datatypes import (
 from etp.protocols import HandlerRegistry, Reply, Request, channel_subscribe
 from etp.protocols.channel_backend import ChannelLimits
 from etp.protocols.channel_streaming import ChannelStreamingConsumer
+from etp.store import Store
 from etp.store.channels import DataKind
 from etp.store.records import ActiveStatus
 
@@ -419,6 +420,23 @@ async def test_get_ranges_refusals(tmp_path: Path) -> None:
         assert await client.ping() < 5
 
 
+def gate_reads(
+    monkeypatch: pytest.MonkeyPatch, store: Store, free: int = 0
+) -> tuple[list[object], asyncio.Event]:
+    """Make the store's range reads after the first ``free`` wait for the event returned; the
+    list returned notes each read as it begins."""
+    read_range, reads, gate = store.channels.read_range, [], asyncio.Event()
+
+    async def gated(*args: object, **kwargs: object) -> object:
+        reads.append(args)
+        if len(reads) > free:
+            await gate.wait()
+        return await read_range(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.channels, "read_range", gated)
+    return reads, gate
+
+
 async def test_get_ranges_streams_its_answer_and_cancel_get_ranges_ends_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -433,15 +451,7 @@ async def test_get_ranges_streams_its_answer_and_cancel_get_ranges_ends_it(
         log = await put_log(store, ["A"])
         await store.channels.append({log.keys[0]: depths(0.0, 50_000)})
         [a] = await ids_of(client, log.channels[0])
-        read_range, reads, gate = store.channels.read_range, [], asyncio.Event()
-
-        async def gated(*args: object, **kwargs: object) -> object:
-            reads.append(args)
-            if len(reads) > 1:  # the first page goes, the next waits for the gate
-                await gate.wait()
-            return await read_range(*args, **kwargs)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(store.channels, "read_range", gated)
+        reads, gate = gate_reads(monkeypatch, store, free=1)  # the first page goes
         request = ranges(([a], None, None, "m"))
         asking = asyncio.ensure_future(client.request(request))
         await eventually(lambda: len(reads) == 2)  # the first page is out, the second waits
@@ -483,14 +493,7 @@ async def test_get_ranges_past_those_read_at_once_wait_without_holding_up_the_se
         log = await put_log(store, ["A"])
         await store.channels.append({log.keys[0]: depths(0.0, 20)})
         [a] = await ids_of(client, log.channels[0])
-        read_range, reads, gate = store.channels.read_range, [], asyncio.Event()
-
-        async def gated(*args: object, **kwargs: object) -> object:
-            reads.append(args)
-            await gate.wait()
-            return await read_range(*args, **kwargs)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(store.channels, "read_range", gated)
+        reads, gate = gate_reads(monkeypatch, store)
         requests = [ranges(([a], 0.0, float(n), "m")) for n in range(6)]
         asking = [asyncio.ensure_future(client.request(r)) for r in requests]
         await eventually(lambda: len(reads) == channel_subscribe.RANGES_IN_FLIGHT)

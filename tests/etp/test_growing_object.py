@@ -539,8 +539,8 @@ async def test_a_trajectory_turns_inactive_after_the_active_timeout(tmp_path: Pa
 
             loop = asyncio.get_running_loop()
             for round_ in range(2):  # active again after a new part, and inactive again
+                written = loop.time()  # before the store's write (the put's answer may lag)
                 await c.put_parts(new.uri, [station(f"s{round_}", 100.0 + round_)])
-                written = loop.time()
                 assert await status_change() == "Active"
                 assert stored_trajectory_status(await c.get_data_objects_xml([new.uri]), new.uri)
                 assert await status_change() == "Inactive"
@@ -552,8 +552,8 @@ async def test_a_trajectory_turns_inactive_after_the_active_timeout(tmp_path: Pa
                 assert len(stored(xml[new.uri]).stations) == round_ + 1
             # parts coming more often than the timeout keep it active
             for i in range(4):
-                await c.put_parts(new.uri, [station(f"k{i}", 200.0 + i)])
                 written = loop.time()
+                await c.put_parts(new.uri, [station(f"k{i}", 200.0 + i)])
                 await asyncio.sleep(0.2)
             assert await status_change() == "Active"
             assert await status_change() == "Inactive"  # not before the last part's timeout
