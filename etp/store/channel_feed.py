@@ -14,13 +14,12 @@ them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable
-from types import TracebackType
 
 from etp.errors import StoreError
 from etp.store.channels import Appended, ChannelEvent, Deleted, Replaced
+from etp.store.feed import BoundedFeed, threadsafe
 
 __all__ = ["DEFAULT_MAX_PENDING", "ChannelFeed", "ChannelHub", "threadsafe_channel_publisher"]
 
@@ -32,7 +31,7 @@ def _weight(event: ChannelEvent) -> int:
     return len(event.points) + 1 if isinstance(event, Appended | Replaced) else 1
 
 
-class ChannelFeed:
+class ChannelFeed(BoundedFeed[ChannelEvent]):
     """One subscription: an async iterator of channel events, in commit order.
 
     Use it as an async context manager (or call :meth:`close`). Iteration ends when the store
@@ -40,16 +39,11 @@ class ChannelFeed:
     """
 
     def __init__(self, hub: ChannelHub, max_pending: int, *, data: bool = True) -> None:
+        super().__init__(max_pending)
         self._hub = hub
-        self._max_pending = max_pending
         self.data = data
         """False: only the Deleted events of its channels."""
-        self._pending: deque[ChannelEvent] = deque()
-        self._weight = 0
-        self._wakeup = asyncio.Event()
         self._keys: set[int] = set()
-        self._closed = False
-        self._failure: StoreError | None = None
 
     @property
     def keys(self) -> frozenset[int]:
@@ -72,33 +66,19 @@ class ChannelFeed:
 
     def _deliver(self, events: list[ChannelEvent], weight: int) -> None:
         """Queue ``events`` (of total ``weight``) and wake the reader once."""
-        if self._closed or self._failure is not None:
-            return
-        self._pending.extend(events)
-        self._weight += weight
-        if self._weight > self._max_pending:
-            self._fail(
-                StoreError(
-                    f"channel subscriber fell behind by more than {self._max_pending} points; it "
-                    "was unsubscribed (subscribe again and read from the last index it received)"
-                )
-            )
-        self._wakeup.set()
+        self._queue(events, weight)
 
-    def _fail(self, error: StoreError) -> None:
-        self._failure = error
-        self._pending.clear()
-        self._weight = 0
-        self._hub._detach(self, self._keys)
-        self._wakeup.set()
+    def _weight_of(self, item: ChannelEvent) -> int:
+        return _weight(item)
 
-    def close(self) -> None:
-        """Unsubscribe; a waiting iteration ends."""
-        self._closed = True
-        self._pending.clear()
-        self._weight = 0
+    def _fell_behind(self) -> StoreError:
+        return StoreError(
+            f"channel subscriber fell behind by more than {self._max_pending} points; it "
+            "was unsubscribed (subscribe again and read from the last index it received)"
+        )
+
+    def _unsubscribe(self) -> None:
         self._hub._detach(self, self._keys)
-        self._wakeup.set()
 
     def take_ready(self) -> list[ChannelEvent]:
         """Every event waiting now, without waiting (to batch them); raises the StoreError if
@@ -109,33 +89,6 @@ class ChannelFeed:
         self._pending.clear()
         self._weight = 0
         return events
-
-    def __aiter__(self) -> ChannelFeed:
-        return self
-
-    async def __anext__(self) -> ChannelEvent:
-        while True:
-            if self._failure is not None:
-                raise self._failure
-            if self._pending:
-                event = self._pending.popleft()
-                self._weight -= _weight(event)
-                return event
-            if self._closed:
-                raise StopAsyncIteration
-            self._wakeup.clear()
-            await self._wakeup.wait()
-
-    async def __aenter__(self) -> ChannelFeed:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class ChannelHub:
@@ -236,10 +189,4 @@ def threadsafe_channel_publisher(
     loop: asyncio.AbstractEventLoop, hub: ChannelHub
 ) -> Callable[[list[ChannelEvent]], None]:
     """A function any thread may call to publish events to ``hub`` on ``loop``."""
-
-    def publish(events: list[ChannelEvent]) -> None:
-        if events and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop closed since the check
-                loop.call_soon_threadsafe(hub.publish, events)
-
-    return publish
+    return threadsafe(loop, hub.publish)

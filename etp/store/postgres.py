@@ -26,8 +26,8 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache, partial
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -35,15 +35,13 @@ from psycopg import sql
 
 from etp.errors import StoreError
 from etp.store.channel_feed import threadsafe_channel_publisher
-from etp.store.feed import threadsafe_publisher
 from etp.store.migrations import pending
 from etp.store.records import ActiveStatus, Change, ChangeKind, Resource
-from etp.store.sql import SqlStore
+from etp.store.threaded import ThreadedStore
 from etp.store.tx import Row, Tx
 
 __all__ = ["PostgresStore"]
 
-P = ParamSpec("P")
 R = TypeVar("R")
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -155,25 +153,22 @@ def _log_row(batch: int, seq: int, change: Change) -> tuple[object, ...]:
     )
 
 
-class PostgresStore(SqlStore):
+class PostgresStore(ThreadedStore[Connection]):
     """The PostgreSQL backend; open it with :func:`etp.store.open_store`."""
 
     def __init__(
         self, url: str, *, change_retention: float, max_pending: int, active_timeout: float
     ) -> None:
+        pool = ThreadPoolExecutor(_POOL_SIZE, thread_name_prefix="etp-store-pg")
         super().__init__(
             where=f"PostgreSQL store {_redacted(url)}",
             change_retention=change_retention,
             max_pending=max_pending,
             active_timeout=active_timeout,
+            writer=pool,
+            readers=pool,
         )
         self._url = url
-        self._loop = asyncio.get_running_loop()
-        self._publish = threadsafe_publisher(self._loop, self._hub)
-        self._pool = ThreadPoolExecutor(_POOL_SIZE, thread_name_prefix="etp-store-pg")
-        self._local = threading.local()
-        self._connections: list[Connection] = []
-        self._connections_lock = threading.Lock()
         self._channel = ""
         self._channel_data = ""
         self._publish_channels = threadsafe_channel_publisher(self._loop, self.channels.hub)
@@ -182,7 +177,6 @@ class PostgresStore(SqlStore):
         self._listening = threading.Event()
         self._listen_error: BaseException | None = None
         self._listener: threading.Thread | None = None
-        self._closed = False
 
     @classmethod
     async def open(
@@ -196,7 +190,7 @@ class PostgresStore(SqlStore):
             active_timeout=active_timeout,
         )
         try:
-            schema = await store._call(store._migrate)
+            schema = await store._call(store._writer, store._migrate)
             digest = hashlib.sha1(schema.encode(), usedforsecurity=False).hexdigest()[:20]
             store._channel = f"etp_store_changes_{digest}"
             store._channel_data = f"etp_store_channels_{digest}"
@@ -215,30 +209,13 @@ class PostgresStore(SqlStore):
         store.channels.start()
         return store
 
-    async def close(self) -> None:
-        if self._closed:
-            return
-        await self.channels.shutdown()
-        self._closed = True
-        self._hub.close()
-        await asyncio.to_thread(self._shutdown)
-
     def _shutdown(self) -> None:
         self._stopping.set()
         if self._listener is not None:
             self._listener.join()
-        self._pool.shutdown(wait=True)
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        super()._shutdown()
 
     # -- threads and transactions ----------------------------------------------------------------
-
-    async def _call(self, fn: Callable[[], R]) -> R:
-        if self._closed:
-            raise StoreError(f"{self._where} is closed")
-        return await self._loop.run_in_executor(self._pool, fn)
 
     def _connect(self) -> Connection:
         try:
@@ -246,25 +223,8 @@ class PostgresStore(SqlStore):
         except psycopg.Error as error:
             raise StoreError(f"{self._where}: cannot connect: {error}") from error
 
-    def _conn(self) -> Connection:
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.broken:
-            conn = self._connect()
-            with self._connections_lock:
-                self._connections.append(conn)
-            self._local.conn = conn
-        return conn
-
-    async def _write(
-        self,
-        op: Callable[Concatenate[Tx, int, P], tuple[R, list[Change]]],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> R:
-        def bound(tx: Tx, now: int) -> tuple[R, list[Change]]:
-            return op(tx, now, *args, **kwargs)
-
-        return await self._call(partial(self._write_now, bound))
+    def _usable(self, conn: Connection) -> bool:
+        return not (conn.closed or conn.broken)
 
     def _write_now(self, op: Callable[[Tx, int], tuple[R, list[Change]]]) -> R:
         for attempt in range(1, _ATTEMPTS + 1):
@@ -283,14 +243,6 @@ class PostgresStore(SqlStore):
             except psycopg.Error as error:
                 raise StoreError(f"{self._where}: {error}") from error
         raise AssertionError("unreachable")
-
-    async def _read(
-        self, op: Callable[Concatenate[Tx, P], R], *args: P.args, **kwargs: P.kwargs
-    ) -> R:
-        def bound(tx: Tx) -> R:
-            return op(tx, *args, **kwargs)
-
-        return await self._call(partial(self._read_now, bound))
 
     def _read_now(self, op: Callable[[Tx], R]) -> R:
         conn = self._conn()

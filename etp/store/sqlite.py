@@ -9,25 +9,20 @@ processes opening the same file share the data but not the change feed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TypeVar
 
 from etp.errors import StoreError
-from etp.store.feed import threadsafe_publisher
 from etp.store.migrations import pending
 from etp.store.records import Change
-from etp.store.sql import SqlStore
+from etp.store.threaded import ThreadedStore
 from etp.store.tx import Row, Tx
 
 __all__ = ["SqliteStore"]
 
-P = ParamSpec("P")
 R = TypeVar("R")
 
 _READERS = 2
@@ -85,7 +80,7 @@ def _statements(script: str) -> Iterator[str]:
         raise StoreError(f"unterminated statement at the end of a migration: {statement!r}")
 
 
-class SqliteStore(SqlStore):
+class SqliteStore(ThreadedStore[sqlite3.Connection]):
     """The SQLite backend; open it with :func:`etp.store.open_store`."""
 
     def __init__(
@@ -96,16 +91,10 @@ class SqliteStore(SqlStore):
             change_retention=change_retention,
             max_pending=max_pending,
             active_timeout=active_timeout,
+            writer=ThreadPoolExecutor(1, thread_name_prefix="etp-store-sqlite-write"),
+            readers=ThreadPoolExecutor(_READERS, thread_name_prefix="etp-store-sqlite-read"),
         )
         self._path = path
-        self._loop = asyncio.get_running_loop()
-        self._publish = threadsafe_publisher(self._loop, self._hub)
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="etp-store-sqlite-write")
-        self._readers = ThreadPoolExecutor(_READERS, thread_name_prefix="etp-store-sqlite-read")
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
-        self._closed = False
 
     @classmethod
     async def open(
@@ -126,68 +115,31 @@ class SqliteStore(SqlStore):
         store.channels.start()
         return store
 
-    async def close(self) -> None:
-        if self._closed:
-            return
-        await self.channels.shutdown()
-        self._closed = True
-        self._hub.close()
-        await asyncio.to_thread(self._shutdown)
-
-    def _shutdown(self) -> None:
-        self._writer.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-
     # -- threads and transactions ----------------------------------------------------------------
 
-    async def _call(self, pool: ThreadPoolExecutor, fn: Callable[[], R]) -> R:
-        if self._closed:
-            raise StoreError(f"{self._where} is closed")
-        return await self._loop.run_in_executor(pool, fn)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(
-                    self._path,
-                    isolation_level=None,
-                    check_same_thread=False,
-                    timeout=_BUSY_TIMEOUT_S,
-                )
-                # A new file gets 16 KiB pages (before WAL mode fixes its size): channel data
-                # blocks span fewer overflow pages (measured: benchmarks/bench_channel_store.py).
-                conn.execute("PRAGMA page_size=16384")
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                # 64 MiB of page cache keeps a large store's index pages in memory, so puts do
-                # not slow down as it grows (measured: benchmarks/bench_w2_store.py).
-                conn.execute("PRAGMA cache_size=-65536")
-            except sqlite3.Error as error:
-                raise StoreError(f"{self._where}: cannot open: {error}") from error
-            if mode != "wal":
-                conn.close()
-                raise StoreError(f"{self._where}: cannot use WAL mode (journal mode is {mode})")
-            with self._connections_lock:
-                self._connections.append(conn)
-            self._local.conn = conn
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self._path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=_BUSY_TIMEOUT_S,
+            )
+            # A new file gets 16 KiB pages (before WAL mode fixes its size): channel data
+            # blocks span fewer overflow pages (measured: benchmarks/bench_channel_store.py).
+            conn.execute("PRAGMA page_size=16384")
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            # 64 MiB of page cache keeps a large store's index pages in memory, so puts do
+            # not slow down as it grows (measured: benchmarks/bench_w2_store.py).
+            conn.execute("PRAGMA cache_size=-65536")
+        except sqlite3.Error as error:
+            raise StoreError(f"{self._where}: cannot open: {error}") from error
+        if mode != "wal":
+            conn.close()
+            raise StoreError(f"{self._where}: cannot use WAL mode (journal mode is {mode})")
         return conn
-
-    async def _write(
-        self,
-        op: Callable[Concatenate[Tx, int, P], tuple[R, list[Change]]],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> R:
-        def bound(tx: Tx, now: int) -> tuple[R, list[Change]]:
-            return op(tx, now, *args, **kwargs)
-
-        return await self._call(self._writer, partial(self._write_now, bound))
 
     def _write_now(self, op: Callable[[Tx, int], tuple[R, list[Change]]]) -> R:
         conn = self._conn()
@@ -206,14 +158,6 @@ class SqliteStore(SqlStore):
             raise StoreError(f"{self._where}: {error}") from error
         self._publish(changes)
         return result
-
-    async def _read(
-        self, op: Callable[Concatenate[Tx, P], R], *args: P.args, **kwargs: P.kwargs
-    ) -> R:
-        def bound(tx: Tx) -> R:
-            return op(tx, *args, **kwargs)
-
-        return await self._call(self._readers, partial(self._read_now, bound))
 
     def _read_now(self, op: Callable[[Tx], R]) -> R:
         conn = self._conn()
