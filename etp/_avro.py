@@ -542,15 +542,11 @@ class Compiler:
         for i, f in enumerate(t.fields):
             env[f"e{i}"] = self.encoder(f.type)
             step, expected = f".{f.avro_name}", describe(f.type)
-            lines += [
-                "    try:",
-                f"        e{i}(out, v.{f.attr})",
-                "    except Fault as f:",
-                f"        f.path.append({step!r})",
-                "        raise",
-                "    except FAILURES as e:",
-                f"        raise wrong_value(e, v.{f.attr}, {expected!r}, {step!r}) from None",
-            ]
+            lines += _field_block(
+                [f"e{i}(out, v.{f.attr})"],
+                step,
+                f"wrong_value(e, v.{f.attr}, {expected!r}, {step!r})",
+            )
         encode: Encoder = _compile(t.name, lines, env)
         return encode
 
@@ -694,17 +690,27 @@ class Compiler:
             env[f"d{i}"] = self.decoder(f.type)
             env[f"s{i}"] = getattr(t.cls, f.attr).__set__
             step = f".{f.avro_name}"
-            lines += ["    try:", *(f"        {line}" for line in _inline_read(f.type, i))]
-            lines += [
-                "    except Fault as f:",
-                f"        f.path.append({step!r})",
-                "        raise",
-                "    except FAILURES as e:",
-                f"        raise malformed(e, {describe(f.type)!r}, p, {step!r}) from None",
-            ]
+            lines += _field_block(
+                _inline_read(f.type, i), step, f"malformed(e, {describe(f.type)!r}, p, {step!r})"
+            )
         lines.append("    return o, p")
         decode: Decoder = _compile(t.name, lines, env)
         return decode
+
+
+def _field_block(body: list[str], step: str, failure: str) -> list[str]:
+    """Generated lines running ``body`` (one field's write or read) so that its errors name the
+    field: a Fault gets ``step`` on its path; a Python error ``e`` raises ``failure`` (an
+    expression making the Fault from ``e``) instead."""
+    return [
+        "    try:",
+        *(f"        {line}" for line in body),
+        "    except Fault as f:",
+        f"        f.path.append({step!r})",
+        "        raise",
+        "    except FAILURES as e:",
+        f"        raise {failure} from None",
+    ]
 
 
 def _inline_read(t: AvroType, i: int) -> list[str]:
