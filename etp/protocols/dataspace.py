@@ -13,18 +13,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
 
 from etp.errors import ErrorCode, ProtocolError
 from etp.messages import dataspace as msg
 from etp.messages import datatypes as wire
-from etp.messages.datatypes import ProtocolCapabilityKind
-from etp.protocols import MapResponse, ProtocolHandler, Reply, Request, SessionContext
+from etp.protocols import MapResponse, Reply, Request
 from etp.protocols.store_backend import (
-    StoreBackend,
+    StoreRoleHandler,
     can_read,
     can_write,
-    count_exceeded,
     denied,
     keyed,
     scalar_custom_data,
@@ -35,18 +32,10 @@ from etp.uri import DataspaceUri
 __all__ = ["DataspaceHandler"]
 
 
-class DataspaceHandler(ProtocolHandler):
+class DataspaceHandler(StoreRoleHandler):
     """Dataspace (24) as the store."""
 
     PROTOCOL = 24
-    ROLE = "store"
-    LIMITS: ClassVar[tuple[ProtocolCapabilityKind, ...]] = (
-        ProtocolCapabilityKind.MAX_RESPONSE_COUNT,
-    )
-
-    def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
-        super().__init__(session)
-        self.backend = backend
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -72,13 +61,7 @@ class DataspaceHandler(ProtocolHandler):
             for d in found
             if can_read(identity, d.uri)
         ]
-        limit = self.backend.limits.max_response_count
-        if len(visible) <= limit:
-            return msg.GetDataspacesResponse(dataspaces=visible)
-        return [
-            msg.GetDataspacesResponse(dataspaces=visible[:limit]),
-            count_exceeded(limit, len(visible)),
-        ]
+        return self.at_most(visible, lambda some: msg.GetDataspacesResponse(dataspaces=some))
 
     async def _put(self, given: Mapping[str, wire.Dataspace]) -> Reply:
         wanted: dict[str, CustomData] = {}

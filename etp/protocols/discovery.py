@@ -19,40 +19,22 @@ keeps it:
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from etp.errors import ErrorCode, ProtocolError
 from etp.messages import datatypes as wire
 from etp.messages import discovery as msg
 from etp.messages.base import Message
-from etp.messages.datatypes import ProtocolCapabilityKind
-from etp.protocols import ProtocolHandler, Reply, Request, SessionContext
-from etp.protocols.store_backend import (
-    StoreBackend,
-    can_read,
-    count_exceeded,
-    denied,
-    wire_edge,
-    wire_resource,
-)
+from etp.protocols import Reply, Request
+from etp.protocols.store_backend import StoreRoleHandler, count_exceeded, wire_edge, wire_resource
 from etp.store import ActiveStatus, ContextScope, RelationshipKind, ResourceQuery
 from etp.uri import DataObjectUri, DataspaceUri, parse_uri
 
 __all__ = ["DiscoveryHandler", "context_dataspace"]
 
 
-class DiscoveryHandler(ProtocolHandler):
+class DiscoveryHandler(StoreRoleHandler):
     """Discovery (3) as the store."""
 
     PROTOCOL = 3
-    ROLE = "store"
-    LIMITS: ClassVar[tuple[ProtocolCapabilityKind, ...]] = (
-        ProtocolCapabilityKind.MAX_RESPONSE_COUNT,
-    )
-
-    def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
-        super().__init__(session)
-        self.backend = backend
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -64,9 +46,7 @@ class DiscoveryHandler(ProtocolHandler):
 
     async def _resources(self, request: msg.GetResources) -> Reply:
         context = request.context
-        dataspace = context_dataspace(context.uri)
-        if not can_read(self.session.identity, dataspace):
-            raise denied("read", dataspace)
+        self.check_read(context_dataspace(context.uri))
         limit = self.backend.limits.max_response_count
         page = await self.backend.store.get_resources(
             ResourceQuery(
@@ -99,19 +79,16 @@ class DiscoveryHandler(ProtocolHandler):
 
     async def _deleted(self, request: msg.GetDeletedResources) -> Reply:
         dataspace = str(DataspaceUri.parse(request.dataspace_uri).dataspace_uri)
-        if not can_read(self.session.identity, dataspace):
-            raise denied("read", dataspace)
+        self.check_read(dataspace)
         found = await self.backend.store.get_deleted_resources(
             dataspace,
             deleted_after=request.delete_time_filter,
             data_object_types=tuple(request.data_object_types),
         )
-        limit = self.backend.limits.max_response_count
         deleted = [wire.DeletedResource(uri=d.uri, deleted_time=d.deleted_time) for d in found]
-        response = msg.GetDeletedResourcesResponse(deleted_resources=deleted[:limit])
-        if len(deleted) <= limit:
-            return response
-        return [response, count_exceeded(limit, len(deleted))]
+        return self.at_most(
+            deleted, lambda some: msg.GetDeletedResourcesResponse(deleted_resources=some)
+        )
 
 
 def context_dataspace(uri: str) -> str:

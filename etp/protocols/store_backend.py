@@ -5,7 +5,8 @@ The five store-role handlers (:mod:`etp.protocols.dataspace`, :mod:`~etp.protoco
 :mod:`~etp.protocols.supported_types`) each take one :class:`StoreBackend`: the
 :class:`~etp.store.Store` they answer from, the :class:`StoreLimits` they enforce and advertise,
 and the data object types the store accepts. :func:`etp.store_server.store_server` builds it and
-registers them.
+registers them; those that answer from it alone (Dataspace, Discovery, SupportedTypes) are
+:class:`StoreRoleHandler` subclasses.
 
 Authorization is per dataspace and checked through :func:`can_read` and :func:`can_write`, the
 one place the handlers read the session's identity (:func:`etp.auth.identity_of`: no identity,
@@ -22,15 +23,16 @@ import asyncio
 import contextlib
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import ClassVar, Generic, TypeVar
 
 from etp.auth import identity_of
 from etp.errors import ErrorCode, ProtocolError
 from etp.messages import datatypes as wire
+from etp.messages.base import Message
 from etp.messages.core import ProtocolException
 from etp.messages.datatypes import DataValue, MessageFlags, MessageHeader, ProtocolCapabilityKind
-from etp.protocols import SessionContext
+from etp.protocols import ProtocolHandler, Reply, SessionContext
 from etp.store import Edge, Resource, Store
 from etp.uri import split_qualified_type
 
@@ -40,6 +42,7 @@ __all__ = [
     "Assemblies",
     "StoreBackend",
     "StoreLimits",
+    "StoreRoleHandler",
     "TypeMatcher",
     "can_read",
     "can_write",
@@ -161,6 +164,37 @@ class StoreBackend:
     def accepts(self, qualified_type: str) -> bool:
         """Whether objects of ``qualified_type`` may be stored."""
         return bool(self._matcher) and self._matcher(qualified_type)
+
+
+_T = TypeVar("_T")
+
+
+class StoreRoleHandler(ProtocolHandler):
+    """A store-role handler answering from a :class:`StoreBackend` (``self.backend``), its
+    answers cut at MaxResponseCount (which it advertises)."""
+
+    ROLE = "store"
+    LIMITS: ClassVar[tuple[ProtocolCapabilityKind, ...]] = (
+        ProtocolCapabilityKind.MAX_RESPONSE_COUNT,
+    )
+
+    def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
+        super().__init__(session)
+        self.backend = backend
+
+    def check_read(self, dataspace: str) -> None:
+        """Raise EREQUEST_DENIED unless the session may read ``dataspace``."""
+        if not can_read(self.session.identity, dataspace):
+            raise denied("read", dataspace)
+
+    def at_most(self, items: Sequence[_T], respond: Callable[[Sequence[_T]], Message]) -> Reply:
+        """``respond`` with the first MaxResponseCount ``items``; when there were more, then
+        ERESPONSECOUNT_EXCEEDED saying how many."""
+        limit = self.backend.limits.max_response_count
+        response = respond(items[:limit])
+        if len(items) <= limit:
+            return response
+        return [response, count_exceeded(limit, len(items))]
 
 
 # --- authorization ------------------------------------------------------------------------------

@@ -10,14 +10,11 @@ with EREQUEST_DENIED; more than MaxResponseCount types end with ERESPONSECOUNT_E
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from etp.messages import datatypes as wire
 from etp.messages import supported_types as msg
-from etp.messages.datatypes import ProtocolCapabilityKind
-from etp.protocols import ProtocolHandler, Reply, Request, SessionContext
+from etp.protocols import Reply, Request
 from etp.protocols.discovery import context_dataspace
-from etp.protocols.store_backend import StoreBackend, can_read, count_exceeded, denied
+from etp.protocols.store_backend import StoreBackend, StoreRoleHandler
 from etp.store import ContextScope, RelationshipKind, TypeCount
 from witsml.xml.reader import WITSML20_ROOTS
 
@@ -34,18 +31,10 @@ def concrete_types(backend: StoreBackend) -> list[str]:
     )
 
 
-class SupportedTypesHandler(ProtocolHandler):
+class SupportedTypesHandler(StoreRoleHandler):
     """SupportedTypes (25) as the store."""
 
     PROTOCOL = 25
-    ROLE = "store"
-    LIMITS: ClassVar[tuple[ProtocolCapabilityKind, ...]] = (
-        ProtocolCapabilityKind.MAX_RESPONSE_COUNT,
-    )
-
-    def __init__(self, session: SessionContext, backend: StoreBackend) -> None:
-        super().__init__(session)
-        self.backend = backend
 
     async def handle(self, request: Request) -> Reply:
         match request.message:
@@ -54,9 +43,7 @@ class SupportedTypesHandler(ProtocolHandler):
         return await super().handle(request)
 
     async def _types(self, request: msg.GetSupportedTypes) -> Reply:
-        dataspace = context_dataspace(request.uri)
-        if not can_read(self.session.identity, dataspace):
-            raise denied("read", dataspace)
+        self.check_read(context_dataspace(request.uri))
         counts = await self.backend.store.count_types(
             request.uri, ContextScope(request.scope.value)
         )
@@ -76,8 +63,4 @@ class SupportedTypesHandler(ProtocolHandler):
             )
             for c in counts
         ]
-        limit = self.backend.limits.max_response_count
-        response = msg.GetSupportedTypesResponse(supported_types=types[:limit])
-        if len(types) <= limit:
-            return response
-        return [response, count_exceeded(limit, len(types))]
+        return self.at_most(types, lambda some: msg.GetSupportedTypesResponse(supported_types=some))
