@@ -127,6 +127,37 @@ class _Uri:
         return hash(self._text)
 
 
+class _TypedUri(_Uri):
+    """What data object and folder URIs share: a qualified type in a dataspace, maybe under a
+    parent object, maybe with a query."""
+
+    __slots__ = ()
+    domain: str
+    domain_version: str
+    object_type: str
+    dataspace: str
+    parent: DataObjectUri | None
+    query: str | None
+
+    @property
+    def qualified_type(self) -> str:
+        """The data object type (of a folder: of its objects), e.g. ``witsml20.Well``."""
+        return f"{self.domain}{self.domain_version}.{self.object_type}"
+
+    @property
+    def dataspace_uri(self) -> DataspaceUri:
+        """The URI of the dataspace the object or folder is in."""
+        return DataspaceUri(self.dataspace)
+
+    def _head(self) -> str:
+        """Check the dataspace, parent and query; the text before the qualified type."""
+        if not isinstance(self.dataspace, str):
+            raise InvalidUri(f"dataspace must be a string, got {type(self.dataspace).__name__}")
+        _check_parent(self.parent, self.dataspace)
+        _check_query(self.query)
+        return _prefix(self.dataspace) if self.parent is None else self.parent._text + "/"
+
+
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class DataspaceUri(_Uri):
     """A dataspace: ``eml:///`` when ``path`` is empty (the default dataspace), else
@@ -163,7 +194,7 @@ class DataspaceUri(_Uri):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False, kw_only=True)
-class DataObjectUri(_Uri):
+class DataObjectUri(_TypedUri):
     """A data object, e.g. ``eml:///dataspace('rig42')/witsml20.Well(<uuid>)``.
 
     ``dataspace`` is the dataspace path ("" for the default one); ``uuid`` is kept in canonical
@@ -188,14 +219,10 @@ class DataObjectUri(_Uri):
         object.__setattr__(self, "uuid", _canonical_uuid(self.uuid))
         if self.version is not None and (not isinstance(self.version, str) or not self.version):
             raise InvalidUri(f"object version must be a non-empty string, got {self.version!r}")
-        if not isinstance(self.dataspace, str):
-            raise InvalidUri(f"dataspace must be a string, got {type(self.dataspace).__name__}")
-        _check_parent(self.parent, self.dataspace)
-        _check_query(self.query)
+        head = self._head()
         segment = f"{self.qualified_type}({self.uuid})"
         if self.version is not None:
             segment = f"{self.qualified_type}(uuid={self.uuid},version={_quote(self.version)})"
-        head = _prefix(self.dataspace) if self.parent is None else self.parent._text + "/"
         object.__setattr__(self, "_text", head + segment + _suffix(self.query, self.fragment))
 
     @classmethod
@@ -216,7 +243,7 @@ class DataObjectUri(_Uri):
             object_type=object_type,
             uuid=_canonical_uuid(uuid),
             version=version,
-            dataspace=dataspace.path if isinstance(dataspace, DataspaceUri) else dataspace,
+            dataspace=_dataspace_path(dataspace),
         )
 
     @classmethod
@@ -225,19 +252,9 @@ class DataObjectUri(_Uri):
         return _parse_as(text, cls)
 
     @property
-    def qualified_type(self) -> str:
-        """The ETP data object type, e.g. ``witsml20.Well``."""
-        return f"{self.domain}{self.domain_version}.{self.object_type}"
-
-    @property
     def content_type(self) -> str:
         """The XML content type, e.g. ``application/x-witsml+xml;version=2.0;type=Well``."""
         return content_type_from_qualified_type(self.qualified_type)
-
-    @property
-    def dataspace_uri(self) -> DataspaceUri:
-        """The URI of the dataspace holding this object."""
-        return DataspaceUri(self.dataspace)
 
     @property
     def canonical(self) -> DataObjectUri:
@@ -255,7 +272,7 @@ class DataObjectUri(_Uri):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False, kw_only=True)
-class FolderUri(_Uri):
+class FolderUri(_TypedUri):
     """Every object of one type: in the dataspace (``eml:///witsml20.Well``) or related to
     ``parent`` (``eml:///witsml20.Well(<uuid>)/witsml20.Wellbore``); with a ``query`` it is an
     ETP query URI (the query syntax is store-specific and kept verbatim)."""
@@ -271,12 +288,7 @@ class FolderUri(_Uri):
 
     def __post_init__(self) -> None:
         _check_type(self.domain, self.domain_version, self.object_type)
-        if not isinstance(self.dataspace, str):
-            raise InvalidUri(f"dataspace must be a string, got {type(self.dataspace).__name__}")
-        _check_parent(self.parent, self.dataspace)
-        _check_query(self.query)
-        head = _prefix(self.dataspace) if self.parent is None else self.parent._text + "/"
-        text = head + self.qualified_type + _suffix(self.query, self.fragment)
+        text = self._head() + self.qualified_type + _suffix(self.query, self.fragment)
         object.__setattr__(self, "_text", text)
 
     @classmethod
@@ -297,7 +309,7 @@ class FolderUri(_Uri):
             domain=domain,
             domain_version=domain_version,
             object_type=object_type,
-            dataspace=dataspace.path if isinstance(dataspace, DataspaceUri) else dataspace,
+            dataspace=_dataspace_path(dataspace),
             parent=parent,
             query=query,
         )
@@ -307,19 +319,13 @@ class FolderUri(_Uri):
         """Parse ``text``; :class:`InvalidUri` unless it is a folder (or query) URI."""
         return _parse_as(text, cls)
 
-    @property
-    def qualified_type(self) -> str:
-        """The type of the objects in the folder, e.g. ``witsml20.Wellbore``."""
-        return f"{self.domain}{self.domain_version}.{self.object_type}"
-
-    @property
-    def dataspace_uri(self) -> DataspaceUri:
-        """The URI of the dataspace the folder is in."""
-        return DataspaceUri(self.dataspace)
-
 
 EtpUri: TypeAlias = DataspaceUri | DataObjectUri | FolderUri
 _U = TypeVar("_U", DataspaceUri, DataObjectUri, FolderUri)
+
+
+def _dataspace_path(dataspace: str | DataspaceUri) -> str:
+    return dataspace.path if isinstance(dataspace, DataspaceUri) else dataspace
 
 
 def _check_parent(parent: DataObjectUri | None, dataspace: str) -> None:
