@@ -25,23 +25,20 @@ names a server (a scratch schema is made and dropped); otherwise its rows say it
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import numpy as np
 
+from benchmarks import stores
 from etp.store import ObjectRecord, Store, open_store
 from etp.store.channels import ChannelDefinition, DataKind, IndexKind, Points
 from etp.uri import DataObjectUri
 
 CHANNELS = 24
 ROWS = 1_000
-POSTGRES_ENV = "ETP_TEST_POSTGRES_URL"
 
 
 def _record(
@@ -72,29 +69,6 @@ def channel_set(time_index: bool) -> ObjectRecord:
         for i in range(CHANNELS)
     )
     return _record("witsml20.ChannelSet", channels)
-
-
-@contextmanager
-def _store_url(backend: str) -> Iterator[str | None]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/channels.db"
-        return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        yield None
-        return
-    import psycopg
-
-    schema = f"bench_channels_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"'.encode())
-    try:
-        sep = "&" if "?" in base else "?"
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE'.encode())
 
 
 async def _keys(store: Store, time_index: bool) -> list[int]:
@@ -281,9 +255,9 @@ async def _bench(url: str, batches: int) -> list[dict[str, object]]:
 def run(quick: bool) -> Iterable[dict[str, object]]:
     batches = 40 if quick else 400
     for backend in ("sqlite", "postgres"):
-        with _store_url(backend) as url:
+        with stores.store_url(backend, "channels") as url:
             if url is None:
-                yield {"backend": backend, "skipped": f"{POSTGRES_ENV} is not set"}
+                yield {"backend": backend, "skipped": f"{stores.POSTGRES_ENV} is not set"}
                 continue
             for result in asyncio.run(_bench(url, batches)):
                 yield {"backend": backend, **result}

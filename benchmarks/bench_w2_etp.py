@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import witsml
-from benchmarks.bench_w2_store import _store_url
+from benchmarks import stores
 from etp.client import connect
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
@@ -129,7 +129,7 @@ def run(quick: bool) -> Iterator[dict[str, object]]:
     """Rows of objects/s per step and backend (``quick``: 1,000 objects, 100 gets)."""
     count, gets = (1_000, 100) if quick else (10_000, 1_000)
     for backend in _backends():
-        with _store_url(backend) as url:
+        with stores.store_url(backend, "w2") as url:
             if url is None:
                 yield {"backend": backend, "skipped": "ETP_TEST_POSTGRES_URL is not set"}
                 continue

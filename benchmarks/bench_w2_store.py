@@ -15,22 +15,19 @@ dropped); otherwise its rows say it was skipped.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
+from benchmarks import stores
 from etp.store import ContextScope, ObjectRecord, Reference, ResourceQuery, Store, open_store
 from etp.uri import DataObjectUri
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 BATCH = 100
-POSTGRES_ENV = "ETP_TEST_POSTGRES_URL"
 
 
 def _xml(name: str) -> bytes:
@@ -70,29 +67,6 @@ def make_objects(count: int) -> list[ObjectRecord]:
                 _record("witsml20.Trajectory", trajectory_xml, (wellbore.uri,)) for _ in range(2)
             ]
     return objects[:count]
-
-
-@contextmanager
-def _store_url(backend: str) -> Iterator[str | None]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/w2.db"
-        return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        yield None
-        return
-    import psycopg
-
-    schema = f"bench_w2_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"'.encode())
-    try:
-        sep = "&" if "?" in base else "?"
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE'.encode())
 
 
 async def _timed(step: Callable[[], Awaitable[object]]) -> float:
@@ -215,9 +189,9 @@ async def _bench(url: str, count: int, gets: int) -> list[dict[str, object]]:
 def run(quick: bool) -> Iterable[dict[str, object]]:
     count, gets = (1_000, 200) if quick else (10_000, 1_000)
     for backend in ("sqlite", "postgres"):
-        with _store_url(backend) as url:
+        with stores.store_url(backend, "w2") as url:
             if url is None:
-                yield {"backend": backend, "skipped": f"{POSTGRES_ENV} is not set"}
+                yield {"backend": backend, "skipped": f"{stores.POSTGRES_ENV} is not set"}
                 continue
             for result in asyncio.run(_bench(url, count, gets)):
                 yield {"backend": backend, **result}

@@ -33,8 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks import streaming
-from benchmarks.bench_w2_store import _store_url
+from benchmarks import stores, streaming
 
 CHANNELS = 24
 CHUNK_ROWS = 4_000
@@ -229,7 +228,7 @@ def run(quick: bool) -> Iterator[dict[str, object]]:
         for mode, gzip in cases:
             results = []
             for _ in range(runs):
-                with _store_url(backend) as url:
+                with stores.store_url(backend, "w3") as url:
                     if url is None:
                         break
                     results.append(_once(url, rows if mode == "columns" else rows // 5, mode, gzip))
