@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +102,28 @@ async def running(
             yield server, store
     finally:
         await store.close()
+
+
+@contextmanager
+def running_in_thread(tmp_path: Path, load: tuple[str, ...] = ()) -> Iterator[str]:
+    """:func:`running` on its own event loop in a thread (for the blocking client); its URL."""
+    loop = asyncio.new_event_loop()
+    url: concurrent.futures.Future[str] = concurrent.futures.Future()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with running(tmp_path, load=load) as (server, _):
+            url.set_result(server.url)
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        yield url.result(10)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
 
 
 ALL_EXAMPLES = ("well.xml", "wellbore.xml", "trajectory.xml", "log.xml")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +23,7 @@ from .store_protocols_helpers import (
     WELLBORE,
     example,
     running,
+    running_in_thread,
     uri_of,
     well_xml,
 )
@@ -160,23 +158,8 @@ async def test_dataspaces_and_a_partial_listing(tmp_path: Path) -> None:
 @pytest.fixture
 def server_thread(tmp_path: Path) -> Iterator[str]:
     """A store server running on its own event loop in a thread (for the blocking client)."""
-    loop = asyncio.new_event_loop()
-    url: concurrent.futures.Future[str] = concurrent.futures.Future()
-    stop = asyncio.Event()
-
-    async def serve() -> None:
-        async with running(tmp_path, load=("well.xml",)) as (server, _):
-            url.set_result(server.url)
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    try:
-        yield url.result(10)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
+    with running_in_thread(tmp_path, load=("well.xml",)) as url:
+        yield url
 
 
 def test_the_blocking_twins(server_thread: str) -> None:

@@ -4,8 +4,6 @@ server processes on one PostgreSQL database."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +19,7 @@ from etp.store_server import load_files, store_server
 
 from .growing_helpers import TRAJECTORY, mds, station, stored
 from .store_helpers import postgres_schema
-from .store_protocols_helpers import ALL_EXAMPLES, EXAMPLES, running
+from .store_protocols_helpers import ALL_EXAMPLES, EXAMPLES, running, running_in_thread
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -29,23 +27,8 @@ pytestmark = pytest.mark.timeout(60)
 @pytest.fixture
 def server_thread(tmp_path: Path) -> Iterator[str]:
     """A store server with the examples, on its own event loop in a thread."""
-    loop = asyncio.new_event_loop()
-    url: concurrent.futures.Future[str] = concurrent.futures.Future()
-    stop = asyncio.Event()
-
-    async def serve() -> None:
-        async with running(tmp_path, load=ALL_EXAMPLES) as (server, _):
-            url.set_result(server.url)
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    try:
-        yield url.result(10)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
+    with running_in_thread(tmp_path, load=ALL_EXAMPLES) as url:
+        yield url
 
 
 def test_the_blocking_twins(server_thread: str) -> None:
