@@ -243,6 +243,8 @@ def check_order(
     increasing = direction is IndexDirection.INCREASING
     if after is not None and not (indexes[0] > after if increasing else indexes[0] < after):
         _out_of_order(indexes, 0, after, increasing, uri, key, code, "the channel's end index")
+    if len(indexes) == 1:
+        return
     steps = np.diff(indexes)
     good = steps > 0 if increasing else steps < 0
     if not good.all():

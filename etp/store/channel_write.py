@@ -205,7 +205,8 @@ class Group:
         checked = []
         for key, chunk in chunks.items():
             live = self.channel(key)
-            if chunk.definition != live.definition:  # not prepared, or declared anew since
+            if chunk.definition is not live.definition and chunk.definition != live.definition:
+                # not prepared, or declared anew since
                 chunk = prepare(live.definition, chunk.points, live.uri, key)
             pts = chunk.points
             blocks.check_order(pts.indexes[:1], live.definition.direction, live.last, live.uri, key)
