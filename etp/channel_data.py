@@ -625,10 +625,14 @@ class _Codes:
 
 
 class Progress:
-    """The last index delivered per channel URI: what comes again is dropped."""
+    """The last index delivered per channel URI: what comes again is dropped.
+
+    While batches come, the last indexes live in an array by channel (what :meth:`fresh`
+    compares with and moves); :attr:`last` writes them into its dict when read.
+    """
 
     def __init__(self) -> None:
-        self.last: dict[str, int | float] = {}
+        self._last: dict[str, int | float] = {}
         self._channels: Mapping[int, ChannelMeta] | None = None
         self._ids = np.zeros(0, np.int64)  # the known channel ids, sorted
         self._dense = True  # they are 1, 2, 3...
@@ -636,52 +640,90 @@ class Progress:
         self._down: list[bool] = []  # whether their index decreases
         self._decreasing = np.zeros(0, bool)
         self._any_down = False
+        self._ends: NDArray[Any] | None = None  # by position: the last index (None: see _last)
+        self._moved = np.zeros(0, bool)  # positions whose end is not in _last yet
+
+    @property
+    def last(self) -> dict[str, int | float]:
+        """The last index delivered per channel URI; changes made to this dict count for the
+        batches that come next."""
+        self._sync()
+        self._ends = None  # the caller may change it: the next batch reads it again
+        return self._last
 
     def fresh(self, batch: ChannelBatch) -> ChannelBatch:
         """The items of ``batch`` past each channel's last index (and of known channels); the
-        last indexes move to the end of what is kept. Vectorized over the items: Python work
-        per known channel only to read and write ``last``."""
+        last indexes move to the end of what is kept. Vectorized over the items, with no
+        Python work per channel unless the channels or :attr:`last` changed."""
         if not len(batch):
             return batch
         self._learn(batch.channels)
         ids, index = batch.channel_ids, batch.index
         count = len(self._ids)
+        if self._ends is None or self._ends.dtype != index.dtype:
+            self._sync()
+            self._ends = self._thresholds(index.dtype)
+            self._moved = np.zeros(count, bool)
+        ends = self._ends
+        if count == 0:
+            return batch.select(np.zeros(len(batch), bool))
+        known: NDArray[np.bool_] | None = None  # None: all known
         if self._dense:  # ids 1..count, as the store gives them: their slot is id - 1
             slots = ids - 1
-            known = (slots >= 0) & (slots < count)
+            if count == 0 or int(ids.min()) < 1 or int(ids.max()) > count:
+                known = (slots >= 0) & (slots < count)
         else:
             slots = np.searchsorted(self._ids, ids)
             known = slots < count
             known[known] = self._ids[slots[known]] == ids[known]
-        slots = np.where(known, slots, 0)
-        time = index.dtype.kind in "iu"
-        low, high = (_INT64.min, _INT64.max) if time else (-np.inf, np.inf)
-        last = self.last
-        thresholds = np.array(
-            [last.get(u, high if d else low) for u, d in zip(self._uris, self._down, strict=True)],
-            index.dtype,
-        )
-        after = index > thresholds[slots]
+        if known is not None:
+            slots = np.where(known, slots, 0)
+        thresholds = ends[slots]
+        keep = index > thresholds
         if self._any_down:
-            after = np.where(self._decreasing[slots], index < thresholds[slots], after)
-        batch = batch.select(known & after)
-        if len(batch):
-            kept = slots[known & after]
-            ends = np.full(count, low, index.dtype)
-            np.maximum.at(ends, kept, batch.index)
-            if self._any_down:
-                lows = np.full(count, high, index.dtype)
-                np.minimum.at(lows, kept, batch.index)
-                ends = np.where(self._decreasing, lows, ends)
-            present = np.flatnonzero(np.bincount(kept, minlength=count)).tolist()
-            for k, end in zip(present, ends[present].tolist(), strict=True):
-                last[self._uris[k]] = end
+            keep = np.where(self._decreasing[slots], index < thresholds, keep)
+        if known is not None:
+            keep &= known
+        if not keep.all():
+            batch = batch.select(keep)
+            slots = slots[keep]
+            if not len(batch):
+                return batch
+        index = batch.index
+        if self._any_down:
+            down = self._decreasing[slots]
+            np.maximum.at(ends, slots[~down], index[~down])
+            np.minimum.at(ends, slots[down], index[down])
+        else:
+            np.maximum.at(ends, slots, index)
+        self._moved[slots] = True
         return batch
+
+    def _thresholds(self, dtype: np.dtype[Any]) -> NDArray[Any]:
+        """The last index of each channel from :attr:`_last` (past either end when none)."""
+        time = dtype.kind in "iu"
+        low, high = (_INT64.min, _INT64.max) if time else (-np.inf, np.inf)
+        last = self._last
+        return np.array(
+            [last.get(u, high if d else low) for u, d in zip(self._uris, self._down, strict=True)],
+            dtype,
+        )
+
+    def _sync(self) -> None:
+        """Write the ends that moved into :attr:`_last`."""
+        if self._ends is None or not self._moved.any():
+            return
+        moved = np.flatnonzero(self._moved).tolist()
+        for k, end in zip(moved, self._ends[moved].tolist(), strict=True):
+            self._last[self._uris[k]] = end
+        self._moved[:] = False
 
     def _learn(self, channels: Mapping[int, ChannelMeta]) -> None:
         """Tables of the subscription's channels (again only when it gives another mapping)."""
         if channels is self._channels:
             return
+        self._sync()
+        self._ends = None
         self._channels = channels
         order = sorted(channels)
         self._ids = np.array(order, np.int64)

@@ -85,3 +85,44 @@ def test_progress_drops_what_was_delivered(
         kept = progress.fresh(batch)
         assert kept.values.tolist() == [float(n) for n in expected]
         assert progress.last == last
+
+
+@given(sequences(), st.data())
+def test_progress_across_batches_with_last_read_and_changed_between(
+    case: tuple[dict[int, ChannelMeta], list[tuple[list[int], list[int]]]],
+    data: st.DataObject,
+) -> None:
+    """The ends kept between batches, read (and changed, as a resumption does) only now and
+    then, and the channels given as another mapping (as after a resumption), agree with the
+    model."""
+    channels, batches = case
+    time = next(iter(channels.values())).is_time
+    progress, last = Progress(), dict[str, float]()
+    for ids, indexes in batches:
+        if data.draw(st.booleans()):  # the same channels, as another mapping
+            channels = dict(channels)
+        index = np.array(indexes, np.int64 if time else np.float64)
+        batch = ChannelBatch(
+            channels, np.array(ids, np.int64), index, np.arange(len(ids), dtype=np.float64)
+        )
+        expected = model(last, batch)
+        kept = progress.fresh(batch)
+        assert kept.values.tolist() == [float(n) for n in expected]
+        action = data.draw(st.sampled_from(["none", "read", "set", "delete"]))
+        if action == "read":
+            assert progress.last == last
+        elif action in ("set", "delete") and last:
+            uri = data.draw(st.sampled_from(sorted(last)))
+            if action == "set":
+                progress.last[uri] = last[uri] = data.draw(st.integers(-50, 50))
+            else:
+                del progress.last[uri]
+                del last[uri]
+    assert progress.last == last
+
+
+def test_a_batch_of_channels_the_subscription_has_not_is_dropped() -> None:
+    progress = Progress()
+    batch = ChannelBatch({}, np.array([3]), np.array([1.0]), np.array([2.0]))
+    assert len(progress.fresh(batch)) == 0
+    assert progress.last == {}
