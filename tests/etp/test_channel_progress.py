@@ -74,17 +74,27 @@ def test_progress_drops_what_was_delivered(
     case: tuple[dict[int, ChannelMeta], list[tuple[list[int], list[int]]]],
 ) -> None:
     channels, batches = case
-    time = next(iter(channels.values())).is_time
     progress, last = Progress(), dict[str, float]()
     for ids, indexes in batches:
-        index = np.array(indexes, np.int64 if time else np.float64)
-        batch = ChannelBatch(
-            channels, np.array(ids, np.int64), index, np.arange(len(ids), dtype=np.float64)
-        )
-        expected = model(last, batch)
-        kept = progress.fresh(batch)
-        assert kept.values.tolist() == [float(n) for n in expected]
+        check_batch(progress, last, channels, ids, indexes)
         assert progress.last == last
+
+
+def check_batch(
+    progress: Progress,
+    last: dict[str, float],
+    channels: dict[int, ChannelMeta],
+    ids: list[int],
+    indexes: list[int],
+) -> None:
+    """Progress keeps what the model keeps of this batch (the model's ``last`` moves too)."""
+    time = next(iter(channels.values())).is_time
+    index = np.array(indexes, np.int64 if time else np.float64)
+    batch = ChannelBatch(
+        channels, np.array(ids, np.int64), index, np.arange(len(ids), dtype=np.float64)
+    )
+    expected = model(last, batch)
+    assert progress.fresh(batch).values.tolist() == [float(n) for n in expected]
 
 
 @given(sequences(), st.data())
@@ -96,18 +106,11 @@ def test_progress_across_batches_with_last_read_and_changed_between(
     then, and the channels given as another mapping (as after a resumption), agree with the
     model."""
     channels, batches = case
-    time = next(iter(channels.values())).is_time
     progress, last = Progress(), dict[str, float]()
     for ids, indexes in batches:
         if data.draw(st.booleans()):  # the same channels, as another mapping
             channels = dict(channels)
-        index = np.array(indexes, np.int64 if time else np.float64)
-        batch = ChannelBatch(
-            channels, np.array(ids, np.int64), index, np.arange(len(ids), dtype=np.float64)
-        )
-        expected = model(last, batch)
-        kept = progress.fresh(batch)
-        assert kept.values.tolist() == [float(n) for n in expected]
+        check_batch(progress, last, channels, ids, indexes)
         action = data.draw(st.sampled_from(["none", "read", "set", "delete"]))
         if action == "read":
             assert progress.last == last
