@@ -19,7 +19,7 @@ one gzip stream. No length prefix, no schema on the wire::
 * ``encode_message(..., compress=True)`` (gzip negotiated) compresses the body and sets flag
   0x08, except for protocol 0 and for ProtocolException/Acknowledge, which are never compressed;
   flag 0x08 in the given header is otherwise ignored. Any message flagged 0x08 is inflated on
-  decode, bounded by ``max_size`` (or :data:`DEFAULT_MAX_INFLATED`).
+  decode, to at most :data:`INFLATE_RATIO` times ``max_size`` (or :data:`DEFAULT_MAX_INFLATED`).
 * Header extensions are read and skipped on decode; sending them is not supported.
 * Arrays of DataItem given as :class:`etp.messages.DataItems` take a vectorized path; decoding
   returns DataItems for regular arrays and ``list[DataItem]`` otherwise.
@@ -50,6 +50,11 @@ from etp.messages.datatypes import DataItem, MessageFlags, MessageHeader, Messag
 
 #: Limit on a decompressed message when ``decode_message`` is given no ``max_size``.
 DEFAULT_MAX_INFLATED = 64 * 1024 * 1024
+#: How many times its ``max_size`` a compressed message may inflate to. The size limit a session
+#: negotiates (MaxWebSocketMessagePayloadSize) is that of the message on the wire, so a peer may
+#: send a compressed message larger than it once inflated (open-etp-server allows 8x: 16 MB on
+#: the wire, 128 MB inflated); the bound keeps a gzip bomb from taking memory.
+INFLATE_RATIO = 8
 
 # Flags as ints: an operation on an IntFlag member costs 20x one on ints (every message)
 _COMPRESSED = int(MessageFlags.COMPRESSED)
@@ -200,7 +205,8 @@ def decode_message(
 ) -> tuple[MessageHeader, Message]:
     """The header and typed body of one binary WebSocket message.
 
-    ``max_size`` bounds the message, raw and decompressed (MessageTooLarge beyond it). Raises
+    ``max_size`` bounds the message as given, and :data:`INFLATE_RATIO` times it decompressed
+    (MessageTooLarge beyond either). Raises
     DecodeError for anything that is not exactly one valid ETP 1.2 message, including a message
     type that ETP 1.2 does not define.
     """
@@ -216,7 +222,7 @@ def decode_message(
         )
     where = cls.__name__
     if header.message_flags & _COMPRESSED:
-        limit = (DEFAULT_MAX_INFLATED if max_size is None else max_size) - p
+        limit = (DEFAULT_MAX_INFLATED if max_size is None else INFLATE_RATIO * max_size) - p
         data, p = _gunzip(data[p:], limit, where), 0
         where += " (inflated)"
     try:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from etp.codec import (
+    INFLATE_RATIO,
     decode_header,
     decode_message,
     decode_record,
@@ -351,7 +352,7 @@ def test_gzip_bomb_is_refused_without_inflating_it() -> None:
     tracemalloc.start()
     try:
         with pytest.raises(MessageTooLarge, match="inflates to more than"):
-            decode_message(frame, max_size=1_000_000)
+            decode_message(frame, max_size=300_000)  # inflated: at most INFLATE_RATIO times it
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -371,8 +372,10 @@ def test_size_limits() -> None:
     big = DeleteDataspaces(uris={"a": "x" * 1000})
     packed = encode_message(header(24, 4), big, compress=True)
     assert len(packed) < 100
-    with pytest.raises(MessageTooLarge):
-        decode_message(packed, max_size=500)
+    # the limit is on the wire: inflated, a message may be INFLATE_RATIO times larger
+    assert decode_message(packed, max_size=200)[1] == big
+    with pytest.raises(MessageTooLarge, match="inflates to more than"):
+        decode_message(packed, max_size=1000 // INFLATE_RATIO)
 
 
 @pytest.mark.parametrize(
