@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from etp.channel_data import ChannelMeta
 from etp.protocols.channel_backend import ChannelLimits
 from etp.protocols.store_backend import StoreLimits
 from etp.server import Server
@@ -143,3 +144,21 @@ async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool]) 
 def feeds_watching(store: Store, keys: Sequence[int]) -> set[int]:
     """The channel keys some store feed of this process still watches."""
     return store.channels.hub.watched(keys)  # type: ignore[attr-defined, no-any-return]
+
+
+def channel_meta(channel_id: int, *, time: bool = False, decreasing: bool = False) -> ChannelMeta:
+    """The metadata a customer holds of a double channel with this id (depth or time index)."""
+    return ChannelMeta(
+        uri=f"eml:///witsml20.Channel(00000000-0000-0000-0000-{channel_id:012d})",
+        id=channel_id,
+        mnemonic=f"C{channel_id}",
+        uom="m",
+        data_kind="typeDouble",
+        index_kind="DateTime" if time else "MeasuredDepth",
+        index_uom="us" if time else "m",
+        index_name="TIME" if time else "DEPTH",
+        direction="Decreasing" if decreasing else "Increasing",
+        start=None,
+        end=None,
+        status="Active",
+    )

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from etp.channel_data import ChannelBatch, Point
-from tests.etp.test_channel_progress import meta
+from tests.etp.channel_protocols_helpers import channel_meta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-CHANNELS = {1: meta(1, decreasing=False, time=True), 2: meta(2, decreasing=False, time=False)}
+CHANNELS = {1: channel_meta(1, time=True), 2: channel_meta(2)}
 
 
 @given(

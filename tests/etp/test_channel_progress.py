@@ -8,23 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from etp.channel_data import ChannelBatch, ChannelMeta, Progress
-
-
-def meta(channel_id: int, *, decreasing: bool, time: bool) -> ChannelMeta:
-    return ChannelMeta(
-        uri=f"eml:///witsml20.Channel(c{channel_id})",
-        id=channel_id,
-        mnemonic=f"C{channel_id}",
-        uom="m",
-        data_kind="typeDouble",
-        index_kind="DateTime" if time else "MeasuredDepth",
-        index_uom="s" if time else "m",
-        index_name="TIME" if time else "DEPTH",
-        direction="Decreasing" if decreasing else "Increasing",
-        start=None,
-        end=None,
-        status="Active",
-    )
+from tests.etp.channel_protocols_helpers import channel_meta
 
 
 def model(last: dict[str, float], batch: ChannelBatch) -> list[int]:
@@ -55,7 +39,7 @@ def sequences(draw: st.DrawFn) -> tuple[dict[int, ChannelMeta], list[tuple[list[
         if dense
         else draw(st.lists(st.integers(0, 2**40), min_size=count, max_size=count, unique=True))
     )
-    channels = {i: meta(i, decreasing=draw(st.booleans()), time=time) for i in ids}
+    channels = {i: channel_meta(i, decreasing=draw(st.booleans()), time=time) for i in ids}
     batches = draw(
         st.lists(
             st.lists(

@@ -12,34 +12,18 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etp.channel_data import ChannelBatch, ChannelMeta, Progress
+from etp.channel_data import ChannelBatch, Progress
 from etp.codec import decode_message, encode_message
 from etp.messages.channel_subscribe import ChannelData
 from etp.messages.datatypes import MessageFlags, MessageHeader
 from etp.protocols.channel_backend import item_arrays, points_by_id
 from etp.store.channels import Points
+from tests.etp.channel_protocols_helpers import channel_meta
 
 VALUE_DTYPES = ["f8", "f4", "i8", "i4", "b1", "str"]
 HEADER = MessageHeader(
     protocol=21, message_type=4, correlation_id=0, message_id=1, message_flags=MessageFlags.FIN
 )
-
-
-def meta(channel_id: int, *, time: bool = False, increasing: bool = True) -> ChannelMeta:
-    return ChannelMeta(
-        uri=f"eml:///witsml20.Channel(00000000-0000-0000-0000-{channel_id:012d})",
-        id=channel_id,
-        mnemonic=f"C{channel_id}",
-        uom="m",
-        data_kind="typeDouble",
-        index_kind="DateTime" if time else "MeasuredDepth",
-        index_uom="us" if time else "m",
-        index_name="TIME" if time else "DEPTH",
-        direction="Increasing" if increasing else "Decreasing",
-        start=None,
-        end=None,
-        status="Active",
-    )
 
 
 @st.composite
@@ -99,7 +83,9 @@ def overlapping_batches(draw: st.DrawFn) -> tuple[bool, list[ChannelBatch], dict
     """Batches of 1..3 channels whose points are windows of each channel's full series, possibly
     repeating earlier ones (as after a resume), each channel's windows moving forward."""
     increasing = draw(st.booleans())
-    channels = {i: meta(i, increasing=increasing) for i in range(1, draw(st.integers(1, 3)) + 1)}
+    channels = {
+        i: channel_meta(i, decreasing=not increasing) for i in range(1, draw(st.integers(1, 3)) + 1)
+    }
     series = {i: np.arange(100, dtype=np.float64) * (1 if increasing else -1) for i in channels}
     batches = []
     ends = dict.fromkeys(channels, 0)
@@ -150,7 +136,7 @@ def test_progress_delivers_every_point_once_in_order(
     )
 )
 def test_the_wide_frame_has_every_point_where_it_belongs(indexes: dict[int, list[int]]) -> None:
-    channels = {i: meta(i) for i in indexes}
+    channels = {i: channel_meta(i) for i in indexes}
     ids = np.array([i for i, idx in indexes.items() for _ in idx], np.int64)
     index = np.array([float(v) for idx in indexes.values() for v in idx])
     values = index * 10 + ids
