@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from etp._avro import read_long
 from etp.messages.data_items import DataItems
 
 _U8 = np.uint8
@@ -443,35 +444,77 @@ def _first_item(data: bytes, q: int) -> tuple[int, int, int, int, int] | None:
 def _decode_rows(
     data: bytes, q: int, n: int, layout: tuple[int, int, int, int, int]
 ) -> tuple[DataItems, int] | None:
-    """Decode assuming every item is laid out like the first; None if one is not. The items
-    are read in place, as the rows of an (n, width) byte matrix."""
+    """Decode assuming every item is laid out like the first; None if one is not. Each column
+    is read in place, as a strided view of the bytes."""
     id_width, index_branch, index_width, value_branch, value_width = layout
     width = id_width + index_width + value_width + 5
     end = q + n * width
-    if end >= len(data) or data[end] != 0:
+    if end >= len(data) or data[end] != 0 or not _rows_match(data, q, end, n, layout):
         return None
-    rows = np.frombuffer(data, _U8, n * width, q).reshape(n, width)
-    mask, expected = _row_pattern(layout)
-    if not ((rows & mask) == expected).all():
-        return None
-    ids = _fixed_varints(rows[:, :id_width])
+
+    def column(c: int, dtype: str) -> NDArray[Any]:
+        return np.ndarray((n,), dtype, data, q + c, (width,))
+
+    ids = _varint_column(data, q, n, width, 0, id_width)
     c = id_width + 2  # the index
     if index_branch == 4:
-        indexes = rows[:, c : c + 8].view("<f8")[:, 0].astype(np.float64)
+        indexes = column(c, "<f8").astype(np.float64)
     else:
-        indexes = _fixed_varints(rows[:, c : c + index_width])
+        indexes = _varint_column(data, q, n, width, c, index_width)
     c += index_width + 2  # the value
     dtype = _BRANCH_DTYPE[value_branch]
     if dtype.kind == "f":
-        values = rows[:, c : c + value_width].view(f"<f{value_width}")[:, 0].astype(dtype)
+        values = column(c, f"<f{value_width}").astype(dtype)
     elif dtype.kind == "b":
-        values = rows[:, c].astype(bool)
+        values = column(c, "u1").astype(bool)
     else:
-        values = _fixed_varints(rows[:, c : c + value_width])
+        values = _varint_column(data, q, n, width, c, value_width)
         if dtype == np.int32 and not _fits_int32(values):
             return None
         values = values.astype(dtype)
     return DataItems._trusted(ids, indexes, values, None), end + 1
+
+
+_BIGINT_ROWS = 64  # up to this many rows, their pattern is checked as one Python int (faster)
+
+
+def _rows_match(data: bytes, q: int, end: int, n: int, layout: tuple[int, ...]) -> bool:
+    """Whether every structural bit of the ``n`` rows from ``q`` to ``end`` is as ``layout``
+    says (see :func:`_row_pattern`)."""
+    if n <= _BIGINT_ROWS:
+        mask, expected = _rows_pattern_int(layout, n)
+        return int.from_bytes(data[q:end], "little") & mask == expected
+    row_mask, row_expected = _row_pattern(layout)
+    rows = np.frombuffer(data, _U8, end - q, q).reshape(n, len(row_mask))
+    return bool(((rows & row_mask) == row_expected).all())
+
+
+@functools.lru_cache(maxsize=256)
+def _rows_pattern_int(layout: tuple[int, ...], n: int) -> tuple[int, int]:
+    mask, expected = _row_pattern(layout)
+    return (
+        int.from_bytes(mask.tobytes() * n, "little"),
+        int.from_bytes(expected.tobytes() * n, "little"),
+    )
+
+
+# The signed value of each one-byte varint (the byte's high bit is checked before).
+_ONE_BYTE = ((np.arange(128) >> 1) ^ -(np.arange(128) & 1)).astype(np.int64)
+
+
+def _varint_column(data: bytes, q: int, n: int, width: int, c: int, w: int) -> NDArray[Any]:
+    """The signed values of the ``w``-byte varints at column ``c`` of the ``n`` rows of
+    ``width`` bytes from ``q`` (their continuation bits checked before)."""
+    if w == 1:
+        found: NDArray[Any] = _ONE_BYTE[np.ndarray((n,), "u1", data, q + c, (width,))]
+        return found
+    if w == 2:
+        found = _short_id_tables()[1][np.ndarray((n,), "<u2", data, q + c, (width,))]
+        return found
+    block = np.ndarray((n, w), "u1", data, q + c, (width, 1))
+    if (block == block[0]).all():  # one value in every row (the index of a row of channels)
+        return np.full(n, read_long(data, q + c)[0], np.int64)
+    return _fixed_varints(block)
 
 
 _POWERS = np.array([1 << (7 * k) for k in range(8)], np.int64)
@@ -482,9 +525,7 @@ def _fixed_varints(block: NDArray[Any]) -> NDArray[Any]:
     """The signed values of varints that fill each row of ``block`` ((n, width ≤ 8) bytes,
     their continuation bits already checked)."""
     n, width = block.shape
-    if width == 1:
-        z = block[:, 0].astype(np.int64)
-    elif width < 8 or n <= _MATMUL_ROWS:
+    if width < 8 or n <= _MATMUL_ROWS:
         z = (block & _U8(0x7F)).astype(np.int64) @ _POWERS[:width]
     else:
         z = _join(block.view("<u8")[:, 0] & _GROUPS[8], 8).view(np.int64)

@@ -330,6 +330,8 @@ class Session:
         self._out: list[bytes] = []
         self._sendable: set[type[Message]] = set()
         """Message classes this endpoint may send in the open session (checked once)."""
+        self._receivable: set[tuple[int, type[Message]]] = set()
+        """(protocol, message class) the peer may send in the open session (checked once)."""
         self._pending: dict[int, _Pending] = {}
         self._gzip = False
         self._close_sent = False
@@ -577,6 +579,8 @@ class Session:
             return ErrorCode.ECOMPRESSION_NOTSUPPORTED, f"compressed {cls.__name__}: {why}"
         if self.state is State.HANDSHAKE:
             return self._check_handshake_message(header, cls)
+        if (header.protocol, cls) in self._receivable:
+            return None
         roles = self._peer_roles.get(header.protocol)
         if roles is None:
             return (
@@ -591,6 +595,7 @@ class Session:
                 f"{cls.__name__} is sent by a {cls.SENDER}; the peer is the "
                 f"{' or '.join(sorted(roles))} in protocol {header.protocol}",
             )
+        self._receivable.add((header.protocol, cls))
         return None
 
     def _check_handshake_message(

@@ -230,6 +230,8 @@ class Connection(SessionContext):
         self._handlers: dict[int, list[ProtocolHandler]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: asyncio.Task[None] | None = None
+        self._serving = False
+        """Whether the worker is serving a message (taken from the inbox, not done)."""
         self._serving_until: float | None = None
         """When the handler serving the current request times out (None: no request)."""
         self._watchdog: asyncio.TimerHandle | None = None
@@ -504,11 +506,13 @@ class Connection(SessionContext):
     async def _work(self) -> None:
         while True:
             item = await self._inbox.get()
+            self._serving = True
             try:
                 if item is None:
                     return
                 await self._serve(item)
             finally:
+                self._serving = False
                 self._inbox.task_done()
 
     # --- events ------------------------------------------------------------------------------
@@ -517,7 +521,8 @@ class Connection(SessionContext):
         for event in events:
             match event:
                 case MessageReceived():
-                    await self._inbox.put(event)
+                    if not (self._inbox.empty() and not self._serving and self._take_now(event)):
+                        await self._inbox.put(event)
                 case ResponseReceived(response=response):
                     self._resolve(response.request_id, response)
                 case ResponseTimedOut(request_id=request_id, error=error):
@@ -546,6 +551,22 @@ class Connection(SessionContext):
                         handler.error_received(header, error)
                 case Ignored(header=header, reason=reason):
                     self._log.debug("ignored %s: %s", header, reason)
+
+    def _take_now(self, event: MessageReceived) -> bool:
+        """Whether a handler took the message at once (:meth:`ProtocolHandler.take_now`)."""
+        request = Request(event.header, event.message)
+        for handler in self._handlers.get(event.header.protocol, ()):
+            try:
+                if handler.take_now(request):
+                    return True
+            except Exception as e:
+                name = type(event.message).__name__
+                self._log.exception("failed to take %s (message %d)", name, event.header.message_id)
+                text = f"internal error taking {name}: {type(e).__name__}"
+                self._answer_error(event, ProtocolError(ErrorCode.EREQUEST_DENIED, text))
+                self._flush()
+                return True
+        return False
 
     def _opened(self, negotiated: Negotiated) -> None:
         granted = ", ".join(f"{p.protocol}/{p.role}" for p in negotiated.protocols) or "none"

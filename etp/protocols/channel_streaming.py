@@ -239,6 +239,13 @@ class ChannelStreamingConsumer(ProtocolHandler):
                 return await super().handle(request)
         return None
 
+    def take_now(self, request: Request) -> bool:
+        message = request.message
+        if type(message) is msg.ChannelData and self.receiver is not None:
+            self.receiver.on_data(message.data)
+            return True
+        return False
+
     def error_received(self, header: MessageHeader, error: ProtocolError) -> None:
         if self.receiver is not None and header.correlation_id == 0:
             self.receiver.on_error(error)

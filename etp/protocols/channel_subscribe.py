@@ -728,6 +728,10 @@ class ChannelSubscribeCustomer(ProtocolHandler):
             raise NotTaken
         return None
 
+    def take_now(self, request: Request) -> bool:
+        message = request.message
+        return type(message) is msg.ChannelData and self._route_data(message.data)
+
     def _route_data(self, data: Sequence[DataItem]) -> bool:
         """Hand ``data`` to the receivers of its channels; False if none is routed."""
         if not data or not self._routes:

@@ -871,6 +871,9 @@ class StalledConsumer(ChannelStreamingConsumer):
     go = asyncio.Event()
     errors: list[tuple[int, ProtocolError]] = []
 
+    def take_now(self, request: Request) -> bool:
+        return False  # everything through handle(), which waits
+
     async def handle(self, request: Request) -> Reply:
         await self.go.wait()
         return await super().handle(request)

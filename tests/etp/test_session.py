@@ -294,6 +294,17 @@ def test_protocol_not_negotiated() -> None:
     assert event.error.code == ErrorCode.EUNSUPPORTED_PROTOCOL
 
 
+def test_protocol_not_negotiated_after_the_same_message_on_one_that_is() -> None:
+    """The checks of a message class are remembered per protocol: a ProtocolException (any
+    protocol may carry one) on a negotiated protocol does not let one through on another."""
+    _cli, srv = opened_pair()
+    error = core.ProtocolException(error=ErrorInfo(message="x", code=5), errors={})
+    [event] = srv.receive(raw(error, 4, protocol=24), 0)
+    assert isinstance(event, ErrorReceived)
+    event = refused(srv.receive(raw(error, 6, protocol=21), 0))
+    assert event.error.code == ErrorCode.EUNSUPPORTED_PROTOCOL
+
+
 def test_wrong_direction() -> None:
     _cli, srv = opened_pair()
     answer = dataspace.GetDataspacesResponse(dataspaces=[])

@@ -167,3 +167,53 @@ async def test_request_timeouts_per_request_not_per_session() -> None:
         assert isinstance((await ask(1)).message, dataspace.GetDataspacesResponse)
         assert isinstance((await ask(-10)).message, dataspace.GetDataspacesResponse)
         assert Sleeper.answered == [-100] * 8 + [-10, 1, -10]
+
+
+class TakesStops(ProtocolHandler):
+    """ChannelStreaming producer: StartStreaming is handled slowly; StopStreaming is taken at
+    once (take_now) when it may be, and ``take_now`` fails on a StopStreaming while ``fail``."""
+
+    PROTOCOL = 1
+    ROLE = "producer"
+    seen: ClassVar[list[str]] = []
+    fail = False
+
+    def take_now(self, request: Request) -> bool:
+        if not isinstance(request.message, channel_streaming.StopStreaming):
+            return False
+        if type(self).fail:
+            raise RuntimeError("broken")
+        self.seen.append("stop taken now")
+        return True
+
+    async def handle(self, request: Request) -> Reply:
+        if isinstance(request.message, channel_streaming.StartStreaming):
+            await asyncio.sleep(0.2)
+            self.seen.append("start")
+        else:
+            self.seen.append("stop")
+        return None
+
+
+async def test_take_now_only_after_the_messages_before() -> None:
+    """A handler takes a message at once only when nothing received before it is waiting for or
+    in handle(); otherwise it goes through handle(), in order. A take_now that raises is
+    answered with EREQUEST_DENIED."""
+    TakesStops.seen, TakesStops.fail = [], False
+    async with (
+        running_server(handlers={TakesStops: {}}) as server,
+        RawPeer.connect(server.url, protocols=((1, "producer"),)) as peer,
+    ):
+        peer.session.send_notification(channel_streaming.StartStreaming())
+        peer.session.send_notification(channel_streaming.StopStreaming())
+        await peer.flush()
+        await asyncio.sleep(0.4)
+        peer.session.send_notification(channel_streaming.StopStreaming())
+        await peer.flush()
+        await asyncio.sleep(0.1)
+        assert TakesStops.seen == ["start", "stop", "stop taken now"]
+        TakesStops.fail = True
+        stop_id = peer.session.send_notification(channel_streaming.StopStreaming())
+        await peer.flush()
+        header = await peer.expect_error(ErrorCode.EREQUEST_DENIED)
+        assert header.correlation_id == stop_id
