@@ -314,11 +314,11 @@ def _column_bytes(column: NDArray[Any]) -> int:
     return _VALUE_BYTES.get(column.dtype.str[1:], 10)
 
 
-# The arrays last built for few points, by (budget, (channel id, id(points))...), with the parts
-# (holding the Points alive keeps their ids theirs).
-_SHARED: collections.OrderedDict[
-    tuple[object, ...], tuple[list[Sequence[DataItem]], Sequence[tuple[int, Points]]]
-] = collections.OrderedDict()
+# The arrays last built for few points, by (budget, (channel id, points)...): Points compare
+# and hash by identity, and the key holds them alive.
+_SHARED: collections.OrderedDict[tuple[object, ...], list[Sequence[DataItem]]] = (
+    collections.OrderedDict()
+)
 _SHARED_ENTRIES = 32
 _SHARED_POINTS = 65_536
 
@@ -332,14 +332,14 @@ def item_arrays(parts: Sequence[tuple[int, Points]], budget: int) -> list[Sequen
     subscribed to the channels of one commit sends) give the same DataItems objects, built
     once, whose encoding the codec then reuses: fan-out costs little per session. Only sends
     of up to 65,536 points are remembered (the last 32)."""
-    key = (budget, *[channel_id for channel_id, _ in parts], *[id(p) for _, p in parts])
+    key = (budget, *parts)
     shared = _SHARED.get(key)
     if shared is not None:
         _SHARED.move_to_end(key)
-        return list(shared[0])
+        return list(shared)
     arrays = _item_arrays(parts, budget)
     if sum(len(points) for _, points in parts) <= _SHARED_POINTS:
-        _SHARED[key] = (arrays, list(parts))
+        _SHARED[key] = arrays
         if len(_SHARED) > _SHARED_ENTRIES:
             _SHARED.popitem(last=False)
     return list(arrays)

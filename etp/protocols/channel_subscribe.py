@@ -55,7 +55,7 @@ import dataclasses
 import uuid
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -163,6 +163,9 @@ class ChannelSubscribeHandler(ProtocolHandler):
         self.channels = SessionChannels.of(session)
         self.subscriptions: dict[int, _Subscription] = {}
         """By channel key."""
+        self._routes: dict[int, tuple[int, int]] | None = None
+        """When every subscription has its seq: each one's channel id and seq, by key (None:
+        to be built again, after a change)."""
         self._feed: ChannelFeed | None = None
         self._identity = session.identity
         """The identity the subscriptions' access was last checked for."""
@@ -199,6 +202,7 @@ class ChannelSubscribeHandler(ProtocolHandler):
 
     async def close(self) -> None:
         self.subscriptions.clear()
+        self._routes = None
         self._stop_feed()
 
     # --- subscribing ---------------------------------------------------------------------------
@@ -235,6 +239,7 @@ class ChannelSubscribeHandler(ProtocolHandler):
             feed = self._start_feed()
             for sub in new:
                 self.subscriptions[sub.channel.key] = sub
+            self._routes = None
             feed.add(s.channel.key for s in new)
             backfill = [s for s in new if s.seq is None]
             if backfill:
@@ -380,6 +385,11 @@ class ChannelSubscribeHandler(ProtocolHandler):
         ``backfilled``: the events were held for that subscription while it read up to that
         seq."""
         await self._stop_revoked()
+        if backfilled is None:
+            settled = self._settled_appends(events)
+            if settled is not None:
+                await self._send_points(settled)
+                return
         appends: list[tuple[int, Points]] = []
         subscriptions = self.subscriptions
         for event in events:
@@ -422,6 +432,24 @@ class ChannelSubscribeHandler(ProtocolHandler):
                     )
                 )
         await self._send_points(appends)
+
+    def _settled_appends(self, events: Sequence[ChannelEvent]) -> list[tuple[int, Points]] | None:
+        """What the loop of :meth:`_send_events` makes of events that are all appends while
+        every subscription has its seq (the steady state of streaming: one commit after
+        another): the (channel id, points) to send; None otherwise."""
+        routes = self._routes
+        if routes is None:
+            subs = self.subscriptions
+            if any(sub.seq is None for sub in subs.values()):
+                return None
+            routes = self._routes = {k: (sub.id, sub.seq or 0) for k, sub in subs.items()}
+        if not all(type(event) is Appended for event in events):
+            return None
+        return [
+            (route[0], event.points)
+            for event in cast("Sequence[Appended]", events)
+            if (route := routes.get(event.key)) is not None and event.seq > route[1]
+        ]
 
     async def _stop_revoked(self) -> None:
         """Stop the subscriptions of dataspaces the session may no longer read (it was
@@ -476,6 +504,7 @@ class ChannelSubscribeHandler(ProtocolHandler):
         for sub in subs:
             if self._active(sub):
                 del self.subscriptions[sub.channel.key]
+                self._routes = None
                 sub.held.clear()
                 if self._feed is not None:
                     self._feed.remove([sub.channel.key])

@@ -37,7 +37,7 @@ from etp.messages.datatypes import (
     ProtocolCapabilityKind,
     TruncateInfo,
 )
-from etp.protocols import HandlerRegistry, Reply, Request, channel_subscribe
+from etp.protocols import HandlerRegistry, MapResponse, Reply, Request, channel_subscribe
 from etp.protocols.channel_backend import ChannelLimits
 from etp.protocols.channel_streaming import ChannelStreamingConsumer
 from etp.store import Store
@@ -938,3 +938,53 @@ async def test_streaming_a_configured_set(tmp_path: Path) -> None:
         ):
             message = (await client.request(streaming.StartStreaming())).message
             assert [m.uri for m in message.channels] == log.channels  # type: ignore[attr-defined]
+
+
+async def test_steady_streaming_follows_subscribe_and_unsubscribe(tmp_path: Path) -> None:
+    """The handler alone: commits arriving while every subscription is settled go out through
+    its routes, which follow each (un)subscription, also for events already queued."""
+    from etp.protocols.store_backend import StoreBackend
+    from etp.store import open_store
+    from etp.store.channels import Appended
+
+    from .fake_session import FakeSession
+
+    store = await open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        log = await put_log(store, ["A", "B"])
+        session = FakeSession(room=100)
+        handler = channel_subscribe.ChannelSubscribeHandler(session, StoreBackend(store))
+
+        async def ask(message: Message) -> Message:
+            header = MessageHeader(
+                protocol=21, message_type=0, correlation_id=0, message_id=2, message_flags=2
+            )
+            reply = await handler.handle(Request(header, message))
+            assert isinstance(reply, MapResponse)
+            assert reply.message is not None
+            assert not reply.errors
+            return reply.message
+
+        found = await ask(sub.GetChannelMetadata(uris={"a": log.channels[0], "b": log.channels[1]}))
+        a, b = (found.metadata[k].id for k in "ab")  # type: ignore[attr-defined]
+        await ask(sub.SubscribeChannels(channels={"a": subscribe_info(a), "b": subscribe_info(b)}))
+        seq = 10**9
+
+        async def commit(*values: float) -> list[tuple[int, object, object]]:
+            nonlocal seq
+            seq += 1
+            events = [
+                Appended(k, depths(v, 1), seq, 0) for k, v in zip(log.keys, values, strict=True)
+            ]
+            session.sent.clear()
+            await handler._send_events(events)
+            return [p for m in session.sent for p in points(m.data)]  # type: ignore[attr-defined]
+
+        assert await commit(1.0, 1.0) == [(a, 1.0, 10.0), (b, 1.0, 10.0)]
+        await ask(sub.UnsubscribeChannels(channel_ids={"a": a}))
+        assert await commit(2.0, 2.0) == [(b, 2.0, 20.0)]  # queued before: A's not sent
+        await ask(sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
+        assert await commit(3.0, 3.0) == [(a, 3.0, 30.0), (b, 3.0, 30.0)]
+        await handler.close()
+    finally:
+        await store.close()

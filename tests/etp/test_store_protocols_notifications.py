@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import urllib.request
 import uuid
-from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +14,24 @@ import pytest
 import etp
 import witsml
 from etp.auth import Identity
-from etp.capabilities import EndpointCapabilities, Negotiated
+from etp.capabilities import EndpointCapabilities
 from etp.client_store import ActiveStatusChanged, Changed, Deleted, Ended, Event, Subscription
-from etp.errors import ErrorCode, ProtocolError, ProtocolErrors, SendQueueFull
+from etp.errors import ErrorCode, ProtocolError, ProtocolErrors
 from etp.messages import store_notification as msg
-from etp.messages.base import Message
 from etp.messages.datatypes import (
     ContextInfo,
     ContextScopeKind,
     RelationshipKind,
     SubscriptionInfo,
 )
-from etp.protocols import HandlerRegistry, Request, SessionContext
+from etp.protocols import HandlerRegistry, Request
 from etp.protocols.store_backend import CHANGE_PROPAGATION_PERIOD, StoreBackend, StoreLimits
 from etp.protocols.store_notification import StoreNotificationHandler
-from etp.session import Response
 from etp.store import open_store
 from etp.store_server import store_server
 from witsml.objects import Log
 
+from .fake_session import FakeSession
 from .store_helpers import backend_url, postgres_schema
 from .store_protocols_helpers import example, running, uri_of, well_xml, wellbore_xml
 
@@ -200,68 +197,6 @@ async def test_a_reader_learns_nothing_of_dataspaces_it_cannot_read(tmp_path: Pa
 
 
 # --- the handler alone: a session that does not read, an identity that loses its rights ----------
-
-
-class FakeSession(SessionContext):
-    """A session whose send queue holds ``room`` pushes."""
-
-    def __init__(self, room: int, identity: object = None) -> None:
-        self.room = room
-        self.pushed: list[Message] = []
-        self.sent: list[Message] = []
-        self.current_identity = identity
-        self.tasks: list[asyncio.Task[None]] = []
-
-    @property
-    def session_id(self) -> uuid.UUID:
-        return uuid.UUID(int=1)
-
-    @property
-    def identity(self) -> object:
-        return self.current_identity
-
-    @property
-    def negotiated(self) -> Negotiated:
-        return Negotiated(
-            session_id=uuid.UUID(int=1),
-            peer_application="fake",
-            peer_instance_id=uuid.UUID(int=2),
-            protocols=(),
-            data_objects=(),
-            formats=("xml",),
-            compression="",
-            capabilities=EndpointCapabilities(),
-            peer_capabilities={},
-        )
-
-    @property
-    def log(self) -> logging.LoggerAdapter[logging.Logger]:
-        return logging.LoggerAdapter(logging.getLogger("fake"))
-
-    @property
-    def closed(self) -> bool:
-        return False
-
-    def push(self, message: Message, *parts: Message) -> int:
-        if len(self.pushed) >= self.room:
-            raise SendQueueFull(f"the send queue is full ({self.room} messages)")
-        self.pushed.append(message)
-        return len(self.pushed)
-
-    async def send(self, message: Message, *parts: Message) -> int:
-        self.sent.append(message)
-        return len(self.sent)
-
-    async def request(self, message: Message) -> Response:
-        raise NotImplementedError
-
-    def start_task(self, coro: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self.tasks.append(task)
-        return task
-
-    async def reauthorize(self, authorization: str, supplemental: Mapping[str, str]) -> bool:
-        return False
 
 
 def subscribe(uri: str = "eml:///") -> Request:
