@@ -43,19 +43,20 @@ class ChannelFeed(BoundedFeed[ChannelEvent]):
         self._hub = hub
         self.data = data
         """False: only the Deleted events of its channels."""
-        self._keys: set[int] = set()
+        self._keys: frozenset[int] = frozenset()
+        """Replaced, never changed: feeds with equal key sets share what a commit brings them."""
 
     @property
     def keys(self) -> frozenset[int]:
         """The channels this feed receives."""
-        return frozenset(self._keys)
+        return self._keys
 
     def add(self, keys: Iterable[int]) -> None:
         """Also receive the changes of these channels, from now on."""
         if self._closed or self._failure is not None:
             return
         new = set(keys) - self._keys
-        self._keys |= new
+        self._keys |= new  # a new frozenset
         self._hub._attach(self, new)
 
     def remove(self, keys: Iterable[int]) -> None:
@@ -151,27 +152,24 @@ class ChannelHub:
         for event in events:
             feeds = self._by_key.pop(event.key, set()) | self._deletions.pop(event.key, set())
             for feed in feeds:
-                feed._keys.discard(event.key)
+                feed._keys -= {event.key}
                 feed._deliver([event], 1)
 
     def publish(self, events: Iterable[ChannelEvent]) -> None:
         """Deliver committed events, in order, to the feeds of their channels (each feed gets
-        its share of a commit at once: one wake-up, however many channels)."""
-        shares: dict[ChannelFeed, list[ChannelEvent]] = {}
-        weights: dict[ChannelFeed, int] = {}
-        for event in events:
-            feeds = self._by_key.get(event.key)
-            if feeds:
-                weight = _weight(event)
-                for feed in feeds:
-                    if feed in shares:
-                        shares[feed].append(event)
-                        weights[feed] += weight
-                    else:
-                        shares[feed] = [event]
-                        weights[feed] = weight
-        for feed, mine in shares.items():
-            feed._deliver(mine, weights[feed])
+        its share of a commit at once: one wake-up, however many channels). Feeds of the same
+        channels (subscribers to one Log) share one share, worked out once."""
+        events = list(events)
+        by_key = self._by_key
+        feeds = set().union(*[by_key.get(event.key, ()) for event in events])
+        shares: dict[frozenset[int], tuple[list[ChannelEvent], int]] = {}
+        for feed in feeds:
+            keys = feed._keys
+            share = shares.get(keys)
+            if share is None:
+                mine = [event for event in events if event.key in keys]
+                share = shares[keys] = (mine, sum(_weight(event) for event in mine))
+            feed._deliver(*share)
 
     def fail_all(self, reason: str) -> None:
         """Cut every feed off: changes may have been missed (e.g. a lost connection)."""

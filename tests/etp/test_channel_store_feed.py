@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etp.errors import StoreError
 from etp.store import ActiveStatus, ChangeKind, ResourceQuery, Store, open_store
@@ -184,6 +186,46 @@ def test_hub_close_ends_waiting_feeds() -> None:
         with pytest.raises(StopAsyncIteration):
             await waiting
         assert hub.subscribe([1], 100).keys == frozenset()
+
+    asyncio.run(main())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.frozensets(st.integers(0, 5), max_size=4), min_size=1, max_size=6),
+    st.lists(
+        st.one_of(
+            st.lists(st.integers(0, 5), max_size=8),  # a commit: appends to these channels
+            st.tuples(st.integers(0, 5), st.frozensets(st.integers(0, 5), max_size=3)),
+        ),
+        max_size=8,
+    ),
+)
+def test_hub_shares_follow_each_feeds_channels(
+    subscriptions: list[frozenset[int]], steps: list[Any]
+) -> None:
+    """Every feed gets exactly the events of its channels, in commit order, whichever feeds
+    share a set of channels, as feeds add and remove channels between commits."""
+
+    async def main() -> None:
+        hub = ChannelHub()
+        feeds = [hub.subscribe(keys, 10_000) for keys in subscriptions]
+        wanted: list[list[ChannelEvent]] = [[] for _ in feeds]
+        point = Points(np.array([1.0]), np.array([1.0]))
+        for seq, step in enumerate(steps):
+            if isinstance(step, tuple):  # feed n (of those there are) adds then removes keys
+                n, keys = step[0] % len(feeds), step[1]
+                feeds[n].add(keys)
+                feeds[n].remove(keys - {seq % 6})
+                continue
+            events: list[ChannelEvent] = [Appended(key, point, seq, 0) for key in step]
+            for feed, expected in zip(feeds, wanted, strict=True):
+                expected += [e for e in events if e.key in feed.keys]
+            hub.publish(events)
+        for feed, expected in zip(feeds, wanted, strict=True):
+            got = feed.take_ready()
+            assert [(e.key, e.seq) for e in got] == [(e.key, e.seq) for e in expected]
+            assert all(a is b for a, b in zip(got, expected, strict=True))
 
     asyncio.run(main())
 
