@@ -455,7 +455,9 @@ def _decode_rows(
     def column(c: int, dtype: str) -> NDArray[Any]:
         return np.ndarray((n,), dtype, data, q + c, (width,))
 
-    ids = _varint_column(data, q, n, width, 0, id_width)
+    ids = _channel_ids(data, q, end, width) if id_width == 1 else None
+    if ids is None:
+        ids = _varint_column(data, q, n, width, 0, id_width)
     c = id_width + 2  # the index
     if index_branch == 4:
         indexes = column(c, "<f8").astype(np.float64)
@@ -496,6 +498,29 @@ def _rows_pattern_int(layout: tuple[int, ...], n: int) -> tuple[int, int]:
         int.from_bytes(mask.tobytes() * n, "little"),
         int.from_bytes(expected.tobytes() * n, "little"),
     )
+
+
+# The channel id columns of recent small arrays, by their bytes: a stream repeats the same ids
+# message after message, and the same (read-only) array lets the receiver's routing and
+# progress tables recognize them at once.
+_IDS: dict[bytes, NDArray[np.int64]] = {}
+_IDS_KEPT = 64
+
+
+def _channel_ids(data: bytes, q: int, end: int, width: int) -> NDArray[np.int64] | None:
+    """The one-byte channel ids of the rows of ``width`` bytes from ``q`` to ``end`` (the first
+    byte of each row), from :data:`_IDS` when seen lately; None for more than
+    ``_BIGINT_ROWS`` rows."""
+    if end - q > _BIGINT_ROWS * width:
+        return None
+    key = data[q:end:width]
+    ids = _IDS.get(key)
+    if ids is None:
+        if len(_IDS) >= _IDS_KEPT:
+            del _IDS[next(iter(_IDS))]
+        ids = _IDS[key] = _ONE_BYTE[np.frombuffer(key, _U8)]
+        ids.flags.writeable = False
+    return ids
 
 
 # The signed value of each one-byte varint (the byte's high bit is checked before).

@@ -642,6 +642,9 @@ class Progress:
         self._any_down = False
         self._ends: NDArray[Any] | None = None  # by position: the last index (None: see _last)
         self._moved = np.zeros(0, bool)  # positions whose end is not in _last yet
+        self._slots: tuple[NDArray[np.int64], NDArray[Any], NDArray[np.bool_] | None] | None = None
+        """The last batch's id column if read-only (the array: a decoder gives the same one for
+        the same ids), its positions and which are known."""
 
     @property
     def last(self) -> dict[str, int | float]:
@@ -667,17 +670,11 @@ class Progress:
         ends = self._ends
         if count == 0:
             return batch.select(np.zeros(len(batch), bool))
-        known: NDArray[np.bool_] | None = None  # None: all known
-        if self._dense:  # ids 1..count, as the store gives them: their slot is id - 1
-            slots = ids - 1
-            if count == 0 or int(ids.min()) < 1 or int(ids.max()) > count:
-                known = (slots >= 0) & (slots < count)
+        if self._slots is not None and self._slots[0] is ids:
+            slots, known = self._slots[1], self._slots[2]
         else:
-            slots = np.searchsorted(self._ids, ids)
-            known = slots < count
-            known[known] = self._ids[slots[known]] == ids[known]
-        if known is not None:
-            slots = np.where(known, slots, 0)
+            slots, known = self._positions(ids)
+            self._slots = None if ids.flags.writeable else (ids, slots, known)
         thresholds = ends[slots]
         keep = index > thresholds
         if self._any_down:
@@ -698,6 +695,23 @@ class Progress:
             np.maximum.at(ends, slots, index)
         self._moved[slots] = True
         return batch
+
+    def _positions(self, ids: NDArray[np.int64]) -> tuple[NDArray[Any], NDArray[np.bool_] | None]:
+        """The position of each id among the known channels (0 if unknown), and which are
+        known (None: all)."""
+        count = len(self._ids)
+        known: NDArray[np.bool_] | None = None
+        if self._dense:  # ids 1..count, as the store gives them: their slot is id - 1
+            slots = ids - 1
+            if int(ids.min()) < 1 or int(ids.max()) > count:
+                known = (slots >= 0) & (slots < count)
+        else:
+            slots = np.searchsorted(self._ids, ids)
+            known = slots < count
+            known[known] = self._ids[slots[known]] == ids[known]
+        if known is not None:
+            slots = np.where(known, slots, 0)
+        return slots, known
 
     def _thresholds(self, dtype: np.dtype[Any]) -> NDArray[Any]:
         """The last index of each channel from :attr:`_last` (past either end when none)."""
@@ -724,6 +738,7 @@ class Progress:
             return
         self._sync()
         self._ends = None
+        self._slots = None
         self._channels = channels
         order = sorted(channels)
         self._ids = np.array(order, np.int64)

@@ -721,6 +721,9 @@ class ChannelSubscribeCustomer(ProtocolHandler):
         self._routes: dict[int, ChannelReceiver] = {}
         self._tables: list[tuple[ChannelReceiver, NDArray[np.int64]]] | None = None
         """Each receiver and its channel ids, sorted (built again after a change of routes)."""
+        self._whole: tuple[NDArray[np.int64], ChannelReceiver] | None = None
+        """The channel ids (the array itself: the decoder reuses it for the same ids) of the
+        last DataItems that went whole to one receiver, and that receiver."""
         _CUSTOMERS[session] = self
 
     @staticmethod
@@ -732,13 +735,13 @@ class ChannelSubscribeCustomer(ProtocolHandler):
         """Send what concerns ``channel_ids`` to ``receiver`` (register before subscribing)."""
         for channel_id in channel_ids:
             self._routes[channel_id] = receiver
-        self._tables = None
+        self._tables = self._whole = None
 
     def unroute(self, receiver: ChannelReceiver) -> None:
         """Forget ``receiver``."""
         for channel_id in [i for i, r in self._routes.items() if r is receiver]:
             del self._routes[channel_id]
-        self._tables = None
+        self._tables = self._whole = None
 
     async def handle(self, request: Request) -> Reply:
         message = request.message
@@ -767,11 +770,16 @@ class ChannelSubscribeCustomer(ProtocolHandler):
             return False
         if isinstance(data, DataItems):
             ids = data.channel_ids
+            whole = self._whole
+            if whole is not None and whole[0] is ids:
+                whole[1].on_data(data)
+                return True
             taken = False
             for receiver, mine in self._receiver_tables():
                 at = np.searchsorted(mine, ids)
                 mask = mine[np.minimum(at, len(mine) - 1)] == ids
                 if mask.all():
+                    self._whole = (ids, receiver)
                     receiver.on_data(data)
                     return True
                 if mask.any():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from etp.channel_data import ChannelBatch, ChannelMeta, Progress
 from tests.etp.channel_protocols_helpers import channel_meta
@@ -70,13 +71,19 @@ def check_batch(
     channels: dict[int, ChannelMeta],
     ids: list[int],
     indexes: list[int],
+    columns: dict[tuple[int, ...], NDArray[np.int64]] | None = None,
 ) -> None:
-    """Progress keeps what the model keeps of this batch (the model's ``last`` moves too)."""
+    """Progress keeps what the model keeps of this batch (the model's ``last`` moves too).
+    With ``columns``, the same ids come as the same read-only array (as a decoder gives)."""
     time = next(iter(channels.values())).is_time
     index = np.array(indexes, np.int64 if time else np.float64)
-    batch = ChannelBatch(
-        channels, np.array(ids, np.int64), index, np.arange(len(ids), dtype=np.float64)
-    )
+    column = None if columns is None else columns.get(tuple(ids))
+    if column is None:
+        column = np.array(ids, np.int64)
+        if columns is not None:
+            column.flags.writeable = False
+            columns[tuple(ids)] = column
+    batch = ChannelBatch(channels, column, index, np.arange(len(ids), dtype=np.float64))
     expected = model(last, batch)
     assert progress.fresh(batch).values.tolist() == [float(n) for n in expected]
 
@@ -87,14 +94,24 @@ def test_progress_across_batches_with_last_read_and_changed_between(
     data: st.DataObject,
 ) -> None:
     """The ends kept between batches, read (and changed, as a resumption does) only now and
-    then, and the channels given as another mapping (as after a resumption), agree with the
-    model."""
+    then, the channels given as another mapping (as after a resumption) or one fewer, and the
+    same ids coming again as the same array, agree with the model."""
     channels, batches = case
     progress, last = Progress(), dict[str, float]()
+    columns: dict[tuple[int, ...], NDArray[np.int64]] = {}  # read-only id arrays, reused
+    previous: list[int] | None = None
     for ids, indexes in batches:
         if data.draw(st.booleans()):  # the same channels, as another mapping
             channels = dict(channels)
-        check_batch(progress, last, channels, ids, indexes)
+        elif len(channels) > 1 and data.draw(st.integers(0, 4)) == 0:  # one channel less
+            channels = dict(list(channels.items())[1:])
+        if previous is not None and data.draw(st.booleans()):  # the same ids again (a stream)
+            ids = previous
+            indexes = data.draw(
+                st.lists(st.integers(-50, 50), min_size=len(ids), max_size=len(ids))
+            )
+        previous = ids
+        check_batch(progress, last, channels, ids, indexes, columns)
         action = data.draw(st.sampled_from(["none", "read", "set", "delete"]))
         if action == "read":
             assert progress.last == last

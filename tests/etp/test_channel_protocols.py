@@ -988,3 +988,51 @@ async def test_steady_streaming_follows_subscribe_and_unsubscribe(tmp_path: Path
         await handler.close()
     finally:
         await store.close()
+
+
+def test_customer_routes_follow_route_and_unroute() -> None:
+    """ChannelData goes to the receiver of its channels; a repeat of the same id column goes
+    straight to the same receiver, until the routes change."""
+    from etp.protocols.channel_subscribe import ChannelSubscribeCustomer
+
+    from .fake_session import FakeSession
+
+    class Receiver:
+        def __init__(self) -> None:
+            self.got: list[list[int]] = []
+
+        def on_data(self, data: Sequence[DataItem]) -> None:
+            self.got.append([item.channel_id for item in data])
+
+        def on_message(self, message: Message) -> None: ...
+
+        def on_session_end(self) -> None: ...
+
+    customer = ChannelSubscribeCustomer(FakeSession(room=1))
+    first, second = Receiver(), Receiver()
+    ids = np.arange(1, 21)
+    items = DataItems(ids, np.arange(20.0), np.ones(20))
+
+    def take(data: Sequence[DataItem]) -> bool:
+        header = MessageHeader(
+            protocol=21, message_type=4, correlation_id=0, message_id=2, message_flags=2
+        )
+        return customer.take_now(Request(header, sub.ChannelData(data=data)))
+
+    other = Receiver()
+    customer.route([99], other)  # routes stay after the others go
+    customer.route(ids.tolist(), first)
+    assert take(items)
+    assert take(DataItems._trusted(items.channel_ids, items.indexes, items.values, None))
+    assert first.got == [ids.tolist()] * 2
+    customer.route(ids.tolist(), second)  # all of them to the second now
+    assert take(items)
+    assert second.got == [ids.tolist()]
+    customer.route(ids[10:].tolist(), first)
+    assert take(items)
+    assert (second.got[1:], first.got[2:]) == ([ids[:10].tolist()], [ids[10:].tolist()])
+    customer.route(ids.tolist(), first)
+    assert take(items)
+    customer.unroute(first)
+    assert not take(items)  # no receiver of these: to notifications()
+    assert (len(first.got), len(second.got), other.got) == (4, 2, [])

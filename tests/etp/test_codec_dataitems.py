@@ -247,3 +247,26 @@ def test_damaged_bytes_fast_path_agrees_or_steps_aside(
     if fast is not None:
         assert fast[1] == end
         assert fast[0] == DataItems.from_items(generic)  # column-wise: NaN equals NaN
+
+
+def test_repeated_channel_ids_come_as_one_read_only_array() -> None:
+    """Small arrays with the same one-byte ids share their (read-only) id column; other ids,
+    and more kinds of ids than are kept, still decode as the generic decoder does."""
+    ids = np.arange(1, 25)
+
+    def decoded(channel_ids: Any, n: int) -> DataItems:
+        items = DataItems(channel_ids, np.full(len(channel_ids), TIME[0] + n), np.ones(24))
+        found = _dataitems.decode(_dataitems.encode(items), 0)
+        assert found is not None
+        assert found[0] == items
+        return found[0]
+
+    first, again = decoded(ids, 1), decoded(ids, 2)
+    assert first.channel_ids is again.channel_ids
+    assert not first.channel_ids.flags.writeable
+    for n in range(100):  # more id columns than are kept
+        assert (
+            decoded(np.roll(ids, n % 24) + n // 24, n).channel_ids.tolist()
+            == (np.roll(ids, n % 24) + n // 24).tolist()
+        )
+    assert decoded(ids[::-1], 3).channel_ids.tolist() == ids[::-1].tolist()
