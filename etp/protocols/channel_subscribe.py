@@ -60,7 +60,7 @@ from typing import ClassVar, Protocol, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from etp.errors import ErrorCode, ProtocolError, SessionError, StoreError
+from etp.errors import ErrorCode, ProtocolError, SendQueueFull, SessionError, StoreError
 from etp.messages import channel_subscribe as msg
 from etp.messages import datatypes as wire
 from etp.messages.base import Message
@@ -166,6 +166,8 @@ class ChannelSubscribeHandler(ProtocolHandler):
         self._routes: dict[int, tuple[int, int]] | None = None
         """When every subscription has its seq: each one's channel id and seq, by key (None:
         to be built again, after a change)."""
+        self._following = False
+        """Whether :meth:`_follow` is sending events it took from the feed."""
         self._feed: ChannelFeed | None = None
         self._identity = session.identity
         """The identity the subscriptions' access was last checked for."""
@@ -307,6 +309,7 @@ class ChannelSubscribeHandler(ProtocolHandler):
     def _start_feed(self) -> ChannelFeed:
         if self._feed is None:
             self._feed = self.backend.store.channels.subscribe(max_pending=self.limits.max_pending)
+            self._feed.listener = self._send_now
             self.session.start_task(self._follow(self._feed), name="etp-channel-subscriptions")
         return self._feed
 
@@ -318,7 +321,11 @@ class ChannelSubscribeHandler(ProtocolHandler):
     async def _follow(self, feed: ChannelFeed) -> None:
         try:
             async for event in feed:
-                await self._send_events([event, *feed.take_ready()])
+                self._following = True
+                try:
+                    await self._send_events([event, *feed.take_ready()])
+                finally:
+                    self._following = False
             if feed is self._feed:
                 await self._stop_all("the store stopped sending channel data (closing)")
         except StoreError as e:
@@ -432,6 +439,27 @@ class ChannelSubscribeHandler(ProtocolHandler):
                     )
                 )
         await self._send_points(appends)
+
+    def _send_now(self, events: list[ChannelEvent]) -> bool:
+        """The feed's listener: send a commit's appends at once, as the hub publishes them,
+        when that is exactly what :meth:`_follow` would do next (it is not sending, nothing is
+        revoked, every subscription is settled) and they fit one message the send queue takes
+        now; False leaves them to :meth:`_follow` (which waits for room). Saves a task switch
+        and the feed's queue per session and commit: the fan-out's steady state."""
+        if self._following or self.session.identity is not self._identity:
+            return False
+        parts = self._settled_appends(events)
+        if parts is None:
+            return False
+        arrays = item_arrays(parts, self.limits.message_budget(self.session))
+        if len(arrays) > 1:
+            return False
+        try:
+            for items in arrays:
+                self.session.push(msg.ChannelData(data=items))
+        except (SendQueueFull, SessionError):
+            return False
+        return True
 
     def _settled_appends(self, events: Sequence[ChannelEvent]) -> list[tuple[int, Points]] | None:
         """What the loop of :meth:`_send_events` makes of events that are all appends while

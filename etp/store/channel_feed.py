@@ -45,6 +45,10 @@ class ChannelFeed(BoundedFeed[ChannelEvent]):
         """False: only the Deleted events of its channels."""
         self._keys: frozenset[int] = frozenset()
         """Replaced, never changed: feeds with equal key sets share what a commit brings them."""
+        self.listener: Callable[[list[ChannelEvent]], bool] | None = None
+        """Offered a commit's share first when nothing is queued: True if it took the events
+        at once (they are not queued then). Called on the loop from the hub's publish: must
+        not wait nor raise."""
 
     @property
     def keys(self) -> frozenset[int]:
@@ -66,7 +70,11 @@ class ChannelFeed(BoundedFeed[ChannelEvent]):
         self._hub._detach(self, gone)
 
     def _deliver(self, events: list[ChannelEvent], weight: int) -> None:
-        """Queue ``events`` (of total ``weight``) and wake the reader once."""
+        """Hand ``events`` (of total ``weight``) to the listener, or queue them and wake the
+        reader once."""
+        listener = self.listener
+        if listener is not None and not self._pending and listener(events):
+            return
         self._queue(events, weight)
 
     def _weight_of(self, item: ChannelEvent) -> int:

@@ -1036,3 +1036,56 @@ def test_customer_routes_follow_route_and_unroute() -> None:
     customer.unroute(first)
     assert not take(items)  # no receiver of these: to notifications()
     assert (len(first.got), len(second.got), other.got) == (4, 2, [])
+
+
+async def test_commits_go_out_at_once_or_through_the_feed_in_order(tmp_path: Path) -> None:
+    """The handler alone: a commit's appends are pushed as the store publishes them; when the
+    send queue is full they wait in the feed, and later commits wait behind them (not pushed
+    while the earlier ones are being sent)."""
+    from etp.protocols.store_backend import StoreBackend
+    from etp.store import open_store
+
+    from .fake_session import FakeSession
+
+    class GatedSession(FakeSession):
+        gate = asyncio.Event()
+
+        async def send(self, message: Message, *parts: Message) -> int:
+            await self.gate.wait()
+            return await super().send(message, *parts)
+
+    store = await open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        log = await put_log(store, ["A"])
+        session = GatedSession(room=1)
+        handler = channel_subscribe.ChannelSubscribeHandler(session, StoreBackend(store))
+        header = MessageHeader(
+            protocol=21, message_type=0, correlation_id=0, message_id=2, message_flags=2
+        )
+        found = await handler.handle(
+            Request(header, sub.GetChannelMetadata(uris={"a": log.channels[0]}))
+        )
+        assert isinstance(found, MapResponse)
+        a = found.message.metadata["a"].id  # type: ignore[union-attr]
+        await handler.handle(
+            Request(header, sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
+        )
+
+        def indexes(messages: list[Message]) -> list[object]:
+            return [i for m in messages for _, i, _ in points(m.data)]  # type: ignore[attr-defined]
+
+        await store.channels.append({log.keys[0]: depths(1.0, 1)})
+        assert indexes(session.pushed) == [1.0]  # at once
+        await store.channels.append({log.keys[0]: depths(2.0, 1)})  # the queue is full
+        await eventually(lambda: handler._following)  # being sent: waiting at the gate
+        session.room = 10
+        await store.channels.append({log.keys[0]: depths(3.0, 1)})
+        assert indexes(session.pushed) == [1.0]  # behind the one being sent
+        GatedSession.gate.set()
+        await eventually(lambda: len(session.sent) == 2)
+        assert indexes(session.sent) == [2.0, 3.0]
+        await store.channels.append({log.keys[0]: depths(4.0, 1)})
+        assert indexes(session.pushed) == [1.0, 4.0]
+        await handler.close()
+    finally:
+        await store.close()

@@ -190,6 +190,36 @@ def test_hub_close_ends_waiting_feeds() -> None:
     asyncio.run(main())
 
 
+def test_a_listener_is_offered_commits_only_when_none_wait() -> None:
+    """A feed's listener takes a commit at once, or declines it (queued); while any is queued,
+    later commits are queued behind it without being offered."""
+
+    async def main() -> None:
+        hub = ChannelHub()
+        feed = hub.subscribe([1], 100)
+        taken: list[list[ChannelEvent]] = []
+        accept = False
+
+        def listener(events: list[ChannelEvent]) -> bool:
+            if accept:
+                taken.append(events)
+            return accept
+
+        feed.listener = listener
+        point = Points(np.array([1.0]), np.array([1.0]))
+        first, second, third = (Appended(1, point, seq, 0) for seq in (1, 2, 3))
+        hub.publish([first])
+        accept = True
+        hub.publish([second])
+        assert taken == []
+        assert feed.take_ready() == [first, second]
+        hub.publish([third])
+        assert taken == [[third]]
+        assert feed.take_ready() == []
+
+    asyncio.run(main())
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.frozensets(st.integers(0, 5), max_size=4), min_size=1, max_size=6),
