@@ -449,7 +449,11 @@ def _decode_rows(
     id_width, index_branch, index_width, value_branch, value_width = layout
     width = id_width + index_width + value_width + 5
     end = q + n * width
-    if end >= len(data) or data[end] != 0 or not _rows_match(data, q, end, n, layout):
+    if end >= len(data) or data[end] != 0:
+        return None
+    small = n <= _BIGINT_ROWS  # then the rows are read as one Python int too (faster checks)
+    whole = int.from_bytes(data[q:end], "little") if small else 0
+    if not (_pattern_holds(whole, layout, n) if small else _rows_match(data, q, end, n, layout)):
         return None
 
     def column(c: int, dtype: str) -> NDArray[Any]:
@@ -461,6 +465,10 @@ def _decode_rows(
     c = id_width + 2  # the index
     if index_branch == 4:
         indexes = column(c, "<f8").astype(np.float64)
+    elif (
+        small and index_width > 2 and _same_in_every_row(data[q:end], whole, width, c, index_width)
+    ):
+        indexes = np.full(n, read_long(data, q + c)[0], np.int64)  # a row of channels
     else:
         indexes = _varint_column(data, q, n, width, c, index_width)
     c += index_width + 2  # the value
@@ -480,12 +488,31 @@ def _decode_rows(
 _BIGINT_ROWS = 64  # up to this many rows, their pattern is checked as one Python int (faster)
 
 
+def _pattern_holds(rows: int, layout: tuple[int, ...], n: int) -> bool:
+    """Whether every structural bit of ``n`` rows (their bytes as one little-endian int) is as
+    ``layout`` says (see :func:`_row_pattern`)."""
+    mask, expected = _rows_pattern_int(layout, n)
+    return rows & mask == expected
+
+
+def _same_in_every_row(rows: bytes, whole: int, width: int, c: int, w: int) -> bool:
+    """Whether bytes ``c`` to ``c + w`` of every row of ``width`` bytes are the first row's
+    (``whole``: the rows as one little-endian int)."""
+    mask, ones = _column_int(len(rows) // width, width, c, w)
+    return whole & mask == int.from_bytes(rows[c : c + w], "little") * ones
+
+
+@functools.lru_cache(maxsize=256)
+def _column_int(n: int, width: int, c: int, w: int) -> tuple[int, int]:
+    """The mask of bytes ``c`` to ``c + w`` of ``n`` rows of ``width`` bytes, and the number
+    that copies a ``w``-byte value into each of them."""
+    ones = sum(1 << (8 * (r * width + c)) for r in range(n))
+    return ((1 << (8 * w)) - 1) * ones, ones
+
+
 def _rows_match(data: bytes, q: int, end: int, n: int, layout: tuple[int, ...]) -> bool:
     """Whether every structural bit of the ``n`` rows from ``q`` to ``end`` is as ``layout``
-    says (see :func:`_row_pattern`)."""
-    if n <= _BIGINT_ROWS:
-        mask, expected = _rows_pattern_int(layout, n)
-        return int.from_bytes(data[q:end], "little") & mask == expected
+    says (see :func:`_row_pattern`), checked with numpy (many rows)."""
     row_mask, row_expected = _row_pattern(layout)
     rows = np.frombuffer(data, _U8, end - q, q).reshape(n, len(row_mask))
     return bool(((rows & row_mask) == row_expected).all())
@@ -536,10 +563,7 @@ def _varint_column(data: bytes, q: int, n: int, width: int, c: int, w: int) -> N
     if w == 2:
         found = _short_id_tables()[1][np.ndarray((n,), "<u2", data, q + c, (width,))]
         return found
-    block = np.ndarray((n, w), "u1", data, q + c, (width, 1))
-    if (block == block[0]).all():  # one value in every row (the index of a row of channels)
-        return np.full(n, read_long(data, q + c)[0], np.int64)
-    return _fixed_varints(block)
+    return _fixed_varints(np.ndarray((n, w), "u1", data, q + c, (width, 1)))
 
 
 _POWERS = np.array([1 << (7 * k) for k in range(8)], np.int64)

@@ -129,6 +129,27 @@ CASES: list[tuple[str, DataItems, str]] = [
         DataItems(np.arange(1000) % 500 + 64, np.arange(1000) * 0.5, rng.normal(size=1000)),
         "rows",
     ),
+    (  # up to 64 rows: checked as one Python int, one index read once
+        "a row of channels",
+        DataItems(np.arange(1, 25), np.full(24, TIME[0]), rng.normal(size=24)),
+        "rows",
+    ),
+    (
+        "a row of channels but the last (low byte)",
+        DataItems(np.arange(1, 25), np.append(np.full(23, TIME[0]), TIME[0] + 1), np.ones(24)),
+        "rows",
+    ),
+    (
+        "a row of channels but the first (high byte)",
+        DataItems(np.arange(1, 25), np.append(TIME[0] * 2, np.full(23, TIME[0])), np.ones(24)),
+        "rows",
+    ),
+    ("64 rows of one index", DataItems(np.arange(64), np.full(64, 2**40), np.ones(64)), "rows"),
+    (
+        "65 rows of one index",
+        DataItems(np.arange(65) % 24, np.full(65, 2**40), np.ones(65)),
+        "rows",
+    ),
     ("short", DataItems(np.arange(10), np.arange(10) * 1.0, np.ones(10)), "generic"),
     ("empty", DataItems([], np.array([], np.float64), np.array([], np.float64)), "generic"),
 ]
