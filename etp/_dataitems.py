@@ -465,9 +465,7 @@ def _decode_rows(
     c = id_width + 2  # the index
     if index_branch == 4:
         indexes = column(c, "<f8").astype(np.float64)
-    elif (
-        small and index_width > 2 and _same_in_every_row(data[q:end], whole, width, c, index_width)
-    ):
+    elif small and index_width > 2 and _same_in_every_row(data, q, n, whole, width, c, index_width):
         indexes = np.full(n, read_long(data, q + c)[0], np.int64)  # a row of channels
     else:
         indexes = _varint_column(data, q, n, width, c, index_width)
@@ -495,11 +493,11 @@ def _pattern_holds(rows: int, layout: tuple[int, ...], n: int) -> bool:
     return rows & mask == expected
 
 
-def _same_in_every_row(rows: bytes, whole: int, width: int, c: int, w: int) -> bool:
-    """Whether bytes ``c`` to ``c + w`` of every row of ``width`` bytes are the first row's
-    (``whole``: the rows as one little-endian int)."""
-    mask, ones = _column_int(len(rows) // width, width, c, w)
-    return whole & mask == int.from_bytes(rows[c : c + w], "little") * ones
+def _same_in_every_row(data: bytes, q: int, n: int, whole: int, width: int, c: int, w: int) -> bool:
+    """Whether bytes ``c`` to ``c + w`` of each of the ``n`` rows of ``width`` bytes from ``q``
+    are the first row's (``whole``: the rows as one little-endian int)."""
+    mask, ones = _column_int(n, width, c, w)
+    return whole & mask == int.from_bytes(data[q + c : q + c + w], "little") * ones
 
 
 @functools.lru_cache(maxsize=256)

@@ -14,6 +14,7 @@ them.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -22,6 +23,8 @@ from etp.store.channels import Appended, ChannelEvent, Deleted, Replaced
 from etp.store.feed import BoundedFeed, threadsafe
 
 __all__ = ["DEFAULT_MAX_PENDING", "ChannelFeed", "ChannelHub", "threadsafe_channel_publisher"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 4_000_000
 """Points a feed may hold before it is cut off (about 64 MB of double points)."""
@@ -48,7 +51,7 @@ class ChannelFeed(BoundedFeed[ChannelEvent]):
         self.listener: Callable[[list[ChannelEvent]], bool] | None = None
         """Offered a commit's share first when nothing is queued: True if it took the events
         at once (they are not queued then). Called on the loop from the hub's publish: must
-        not wait nor raise."""
+        not wait (if it raises, the error is logged and the events are queued)."""
 
     @property
     def keys(self) -> frozenset[int]:
@@ -73,8 +76,14 @@ class ChannelFeed(BoundedFeed[ChannelEvent]):
         """Hand ``events`` (of total ``weight``) to the listener, or queue them and wake the
         reader once."""
         listener = self.listener
-        if listener is not None and not self._pending and listener(events):
-            return
+        if listener is not None and not self._pending:
+            try:
+                if listener(events):
+                    return
+            except Exception:  # a bug there must not cost this feed (or the others) the commit
+                log.exception(
+                    "channel feed listener %r failed; the events wait in the feed", listener
+                )
         self._queue(events, weight)
 
     def _weight_of(self, item: ChannelEvent) -> int:

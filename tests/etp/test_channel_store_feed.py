@@ -220,6 +220,28 @@ def test_a_listener_is_offered_commits_only_when_none_wait() -> None:
     asyncio.run(main())
 
 
+def test_a_failing_listener_costs_no_feed_its_commit(caplog: pytest.LogCaptureFixture) -> None:
+    """A listener that raises is logged; its commit waits in its feed, and the other feeds of
+    the commit get theirs."""
+
+    async def main() -> None:
+        hub = ChannelHub()
+        broken, other = hub.subscribe([1], 100), hub.subscribe([1, 2], 100)
+
+        def listener(events: list[ChannelEvent]) -> bool:
+            raise RuntimeError("a bug")
+
+        broken.listener = listener
+        point = Points(np.array([1.0]), np.array([1.0]))
+        events: list[ChannelEvent] = [Appended(1, point, 1, 0), Appended(2, point, 1, 0)]
+        hub.publish(events)
+        assert broken.take_ready() == events[:1]
+        assert other.take_ready() == events
+
+    asyncio.run(main())
+    assert "listener" in caplog.text
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.frozensets(st.integers(0, 5), max_size=4), min_size=1, max_size=6),
