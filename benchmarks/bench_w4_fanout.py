@@ -2,8 +2,9 @@
 
 A producer process streams the simulated rig's time Log (24 double channels) in real time at
 100 Hz through ChannelDataLoad into an ``etp serve`` process (SQLite): one ChannelData of one row
-every 10 ms, the row's time index being the wall-clock time it was sent. ``PROCESSES`` subscriber
-processes hold ``SUBSCRIBERS`` sessions between them, each subscribed to the whole Log
+every 10 ms, the row's time index being the wall-clock time it was sent. Subscriber processes
+(one per ``PER_PROCESS`` sessions) hold ``SUBSCRIBERS`` sessions between them (the full run also
+10, 30 and 50, to show where the machine stops keeping up), each subscribed to the whole Log
 (ChannelSubscribe); a session notes, for every point it receives (as its batch comes out of the
 subscription), the wall-clock delay since the producer sent it. Data reach subscribers only once
 committed (durable), so the delay includes the commit.
@@ -33,7 +34,8 @@ from benchmarks import streaming
 CHANNELS = 24
 RATE_HZ = 100
 SUBSCRIBERS = 100
-PROCESSES = 4
+SMALLER = (10, 30, 50)  # also measured in the full run
+PER_PROCESS = 25
 _BIN_US = 100  # delays are counted in 0.1 ms bins
 
 
@@ -131,9 +133,10 @@ def _worker(argv: list[str]) -> None:
 # --- the run -------------------------------------------------------------------------------------
 
 
-def _once(seconds: float) -> dict[str, Any]:
+def _once(seconds: float, subscribers: int = SUBSCRIBERS) -> dict[str, Any]:
     module = "benchmarks.bench_w4_fanout"
     rows = round(seconds * RATE_HZ)
+    processes = -(-subscribers // PER_PROCESS)
     with (
         tempfile.TemporaryDirectory() as folder,
         streaming.served(f"sqlite:///{folder}/w4.db") as (server, url),
@@ -142,19 +145,19 @@ def _once(seconds: float) -> dict[str, Any]:
         server_pid = streaming.python_pid(server)
         rss_before = streaming.rss_bytes(server_pid)
         per_process = [
-            SUBSCRIBERS // PROCESSES + (i < SUBSCRIBERS % PROCESSES) for i in range(PROCESSES)
+            subscribers // processes + (i < subscribers % processes) for i in range(processes)
         ]
-        subscribers = [
+        readers = [
             streaming.spawn(module, f"subscribers{i}", "subscribe", url, log_uri, str(n), str(rows))
             for i, n in enumerate(per_process)
         ]
-        for proc in subscribers:
+        for proc in readers:
             streaming.wait_line(proc, "ready")
         rss_subscribed = streaming.rss_bytes(server_pid)
         cpu = streaming.cpu_seconds(server_pid)
         began = time.monotonic()
         streaming.result(streaming.spawn(module, "producer", "produce", url, log_uri, str(seconds)))
-        got = [streaming.result(proc) for proc in subscribers]
+        got = [streaming.result(proc) for proc in readers]
         elapsed = time.monotonic() - began
         cpu = streaming.cpu_seconds(server_pid) - cpu
     counts: dict[int, int] = {}
@@ -169,11 +172,11 @@ def _once(seconds: float) -> dict[str, Any]:
         at = int(np.searchsorted(cumulative, q / 100 * delivered))
         return float((bins[at] + 1) * _BIN_US / 1000)  # the bin's upper edge, ms
 
-    expected = SUBSCRIBERS * rows * CHANNELS
+    expected = subscribers * rows * CHANNELS
     client_rss = sum(g["rss"] for g in got)
     return {
-        "subscribers": SUBSCRIBERS,
-        "processes": PROCESSES,
+        "subscribers": subscribers,
+        "processes": processes,
         "rate_hz": RATE_HZ,
         "channels": CHANNELS,
         "seconds": seconds,
@@ -184,14 +187,19 @@ def _once(seconds: float) -> dict[str, Any]:
         "server_cpu_us_per_point": round(cpu / max(delivered, 1) * 1e6, 3),
         "server_cpu_share": round(cpu / elapsed, 2),
         "subscribers_cpu_us_per_point": round(sum(g["cpu"] for g in got) / delivered * 1e6, 3),
-        "server_rss_per_subscriber_kb": round((rss_subscribed - rss_before) / SUBSCRIBERS / 1024),
-        "subscriber_rss_per_session_kb": round(client_rss / SUBSCRIBERS / 1024),
+        "server_rss_per_subscriber_kb": round((rss_subscribed - rss_before) / subscribers / 1024),
+        "subscriber_rss_per_session_kb": round(client_rss / subscribers / 1024),
     }
 
 
 def run(quick: bool) -> Iterator[dict[str, object]]:
-    """One row (``quick``: 5 s of streaming instead of 30)."""
-    yield _once(5.0 if quick else 30.0)
+    """A row for 100 subscribers (``quick``: 5 s of streaming, only that row), then 30 s each
+    for 10, 30, 50 and 100."""
+    if quick:
+        yield _once(5.0)
+        return
+    for subscribers in (*SMALLER, SUBSCRIBERS):
+        yield _once(30.0, subscribers)
 
 
 if __name__ == "__main__":
