@@ -466,7 +466,8 @@ def _decode_rows(
     if index_branch == 4:
         indexes = column(c, "<f8").astype(np.float64)
     elif small and index_width > 2 and _same_in_every_row(data, q, n, whole, width, c, index_width):
-        indexes = np.full(n, read_long(data, q + c)[0], np.int64)  # a row of channels
+        indexes = np.empty(n, np.int64)  # a row of channels: one index
+        indexes.fill(read_long(data, q + c)[0])
     else:
         indexes = _varint_column(data, q, n, width, c, index_width)
     c += index_width + 2  # the value

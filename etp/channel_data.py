@@ -624,6 +624,19 @@ class _Codes:
         return at if found else None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Slots:
+    """Where the items of an id column are among a :class:`Progress`'s channels."""
+
+    ids: NDArray[np.int64]
+    slots: NDArray[Any]
+    """The position of each item's channel (0 if unknown)."""
+    known: NDArray[np.bool_] | None
+    """Which items are of a known channel (None: all)."""
+    unique: bool
+    """Whether no two items share a position (one item per channel)."""
+
+
 class Progress:
     """The last index delivered per channel URI: what comes again is dropped.
 
@@ -642,9 +655,9 @@ class Progress:
         self._any_down = False
         self._ends: NDArray[Any] | None = None  # by position: the last index (None: see _last)
         self._moved = np.zeros(0, bool)  # positions whose end is not in _last yet
-        self._slots: tuple[NDArray[np.int64], NDArray[Any], NDArray[np.bool_] | None] | None = None
+        self._slots: _Slots | None = None
         """The last batch's id column if read-only (the array: a decoder gives the same one for
-        the same ids), its positions and which are known."""
+        the same ids) and where its ids are."""
 
     @property
     def last(self) -> dict[str, int | float]:
@@ -670,24 +683,26 @@ class Progress:
         ends = self._ends
         if count == 0:
             return batch.select(np.zeros(len(batch), bool))
-        if self._slots is not None and self._slots[0] is ids:
-            slots, known = self._slots[1], self._slots[2]
-        else:
-            slots, known = self._positions(ids)
-            self._slots = None if ids.flags.writeable else (ids, slots, known)
+        found = self._slots
+        if found is None or found.ids is not ids:
+            found = self._positions(ids)
+            self._slots = None if ids.flags.writeable else found
+        slots, known = found.slots, found.known
         thresholds = ends[slots]
         keep = index > thresholds
         if self._any_down:
             keep = np.where(self._decreasing[slots], index < thresholds, keep)
         if known is not None:
             keep &= known
-        if not keep.all():
+        if np.count_nonzero(keep) < len(keep):
             batch = batch.select(keep)
             slots = slots[keep]
             if not len(batch):
                 return batch
         index = batch.index
-        if self._any_down:
+        if found.unique:  # one item per channel: each kept one is its channel's new end
+            ends[slots] = index
+        elif self._any_down:
             down = self._decreasing[slots]
             np.maximum.at(ends, slots[~down], index[~down])
             np.minimum.at(ends, slots[down], index[down])
@@ -696,9 +711,8 @@ class Progress:
         self._moved[slots] = True
         return batch
 
-    def _positions(self, ids: NDArray[np.int64]) -> tuple[NDArray[Any], NDArray[np.bool_] | None]:
-        """The position of each id among the known channels (0 if unknown), and which are
-        known (None: all)."""
+    def _positions(self, ids: NDArray[np.int64]) -> _Slots:
+        """Where ``ids`` are among the known channels."""
         count = len(self._ids)
         known: NDArray[np.bool_] | None = None
         if self._dense:  # ids 1..count, as the store gives them: their slot is id - 1
@@ -711,7 +725,8 @@ class Progress:
             known[known] = self._ids[slots[known]] == ids[known]
         if known is not None:
             slots = np.where(known, slots, 0)
-        return slots, known
+        unique = len(np.unique(slots)) == len(slots)
+        return _Slots(ids, slots, known, unique)
 
     def _thresholds(self, dtype: np.dtype[Any]) -> NDArray[Any]:
         """The last index of each channel from :attr:`_last` (past either end when none)."""
