@@ -634,7 +634,8 @@ class _Slots:
     known: NDArray[np.bool_] | None
     """Which items are of a known channel (None: all)."""
     unique: bool
-    """Whether no two items share a position (one item per channel)."""
+    """Whether no two items share a position (one item per channel); False when not worked
+    out (a column not kept)."""
 
 
 class Progress:
@@ -725,7 +726,9 @@ class Progress:
             known[known] = self._ids[slots[known]] == ids[known]
         if known is not None:
             slots = np.where(known, slots, 0)
-        unique = len(np.unique(slots)) == len(slots)
+        # Worth a sort only for a column kept for the batches to come (read-only, see fresh).
+        kept = not ids.flags.writeable
+        unique = kept and len(np.unique(slots)) == len(slots)
         return _Slots(ids, slots, known, unique)
 
     def _thresholds(self, dtype: np.dtype[Any]) -> NDArray[Any]:
