@@ -37,7 +37,14 @@ from etp.messages.datatypes import (
     ProtocolCapabilityKind,
     TruncateInfo,
 )
-from etp.protocols import HandlerRegistry, MapResponse, Reply, Request, channel_subscribe
+from etp.protocols import (
+    HandlerRegistry,
+    MapResponse,
+    ProtocolHandler,
+    Reply,
+    Request,
+    channel_subscribe,
+)
 from etp.protocols.channel_backend import ChannelLimits
 from etp.protocols.channel_streaming import ChannelStreamingConsumer
 from etp.store import Store
@@ -47,6 +54,7 @@ from etp.store.records import ActiveStatus
 from .channel_protocols_helpers import (
     T0,
     TIME,
+    Log,
     channel,
     depths,
     eventually,
@@ -565,8 +573,6 @@ async def barrier(client: Client) -> None:
 
 
 async def test_load_refusal_messages_name_the_channel(tmp_path: Path) -> None:
-    from etp.protocols import ProtocolHandler
-
     errors: dict[int, ProtocolError] = {}
 
     class Collect(ProtocolHandler):
@@ -940,6 +946,26 @@ async def test_streaming_a_configured_set(tmp_path: Path) -> None:
             assert [m.uri for m in message.channels] == log.channels  # type: ignore[attr-defined]
 
 
+async def ask(handler: ProtocolHandler, message: Message) -> Message:
+    """``message`` answered by ``handler`` alone: its positive part (no per-key errors)."""
+    header = MessageHeader(
+        protocol=21, message_type=0, correlation_id=0, message_id=2, message_flags=2
+    )
+    reply = await handler.handle(Request(header, message))
+    assert isinstance(reply, MapResponse)
+    assert reply.message is not None
+    assert not reply.errors
+    return reply.message
+
+
+async def subscribed_from_now(handler: ProtocolHandler, log: Log) -> list[int]:
+    """Subscribe ``handler``'s session to every channel of ``log`` from now; their ids."""
+    found = await ask(handler, sub.GetChannelMetadata(uris={u: u for u in log.channels}))
+    ids = [found.metadata[u].id for u in log.channels]  # type: ignore[attr-defined]
+    await ask(handler, sub.SubscribeChannels(channels={str(i): subscribe_info(i) for i in ids}))
+    return ids
+
+
 async def test_steady_streaming_follows_subscribe_and_unsubscribe(tmp_path: Path) -> None:
     """The handler alone: commits arriving while every subscription is settled go out through
     its routes, which follow each (un)subscription, also for events already queued."""
@@ -954,20 +980,7 @@ async def test_steady_streaming_follows_subscribe_and_unsubscribe(tmp_path: Path
         log = await put_log(store, ["A", "B"])
         session = FakeSession(room=100)
         handler = channel_subscribe.ChannelSubscribeHandler(session, StoreBackend(store))
-
-        async def ask(message: Message) -> Message:
-            header = MessageHeader(
-                protocol=21, message_type=0, correlation_id=0, message_id=2, message_flags=2
-            )
-            reply = await handler.handle(Request(header, message))
-            assert isinstance(reply, MapResponse)
-            assert reply.message is not None
-            assert not reply.errors
-            return reply.message
-
-        found = await ask(sub.GetChannelMetadata(uris={"a": log.channels[0], "b": log.channels[1]}))
-        a, b = (found.metadata[k].id for k in "ab")  # type: ignore[attr-defined]
-        await ask(sub.SubscribeChannels(channels={"a": subscribe_info(a), "b": subscribe_info(b)}))
+        a, b = await subscribed_from_now(handler, log)
         seq = 10**9
 
         async def commit(*values: float) -> list[tuple[int, object, object]]:
@@ -981,9 +994,9 @@ async def test_steady_streaming_follows_subscribe_and_unsubscribe(tmp_path: Path
             return [p for m in session.sent for p in points(m.data)]  # type: ignore[attr-defined]
 
         assert await commit(1.0, 1.0) == [(a, 1.0, 10.0), (b, 1.0, 10.0)]
-        await ask(sub.UnsubscribeChannels(channel_ids={"a": a}))
+        await ask(handler, sub.UnsubscribeChannels(channel_ids={"a": a}))
         assert await commit(2.0, 2.0) == [(b, 2.0, 20.0)]  # queued before: A's not sent
-        await ask(sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
+        await ask(handler, sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
         assert await commit(3.0, 3.0) == [(a, 3.0, 30.0), (b, 3.0, 30.0)]
         await handler.close()
     finally:
@@ -1059,17 +1072,7 @@ async def test_commits_go_out_at_once_or_through_the_feed_in_order(tmp_path: Pat
         log = await put_log(store, ["A"])
         session = GatedSession(room=1)
         handler = channel_subscribe.ChannelSubscribeHandler(session, StoreBackend(store))
-        header = MessageHeader(
-            protocol=21, message_type=0, correlation_id=0, message_id=2, message_flags=2
-        )
-        found = await handler.handle(
-            Request(header, sub.GetChannelMetadata(uris={"a": log.channels[0]}))
-        )
-        assert isinstance(found, MapResponse)
-        a = found.message.metadata["a"].id  # type: ignore[union-attr]
-        await handler.handle(
-            Request(header, sub.SubscribeChannels(channels={"a": subscribe_info(a)}))
-        )
+        await subscribed_from_now(handler, log)
 
         def indexes(messages: list[Message]) -> list[object]:
             return [i for m in messages for _, i, _ in points(m.data)]  # type: ignore[attr-defined]
